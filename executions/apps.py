@@ -1,0 +1,14 @@
+"""Executions: models, states, the pure engine, templating and the executor."""
+
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class ExecutionsConfig(AppConfig):
+    name = "executions"
+    verbose_name = "Executions"
+
+    def ready(self) -> None:
+        from executions import signals
+
+        post_migrate.connect(signals.ensure_sweeper, sender=self)

@@ -1,0 +1,25 @@
+"""URL configuration: the API under Kestra's tenant paths, admin, OpenAPI, health."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from flows import api as flow_api
+from kestra_site import health
+
+TENANT = settings.KESTRA["TENANT"]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("health", health.health, name="health"),
+    path(f"api/v1/{TENANT}/", include("flows.urls"), {"tenant": TENANT}),
+    path(
+        "api/v1/plugins/schemas/<str:kind>",
+        flow_api.FlowSchemaView.as_view(),
+        name="plugin-schema-global",
+    ),
+    path("api/v1/openapi.json", SpectacularAPIView.as_view(), name="openapi-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="swagger-ui"),
+    path("api-auth/", include("rest_framework.urls")),
+]
