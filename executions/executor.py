@@ -1,0 +1,288 @@
+"""The executor: lock one execution, feed the pure engine, save what changed, dispatch after commit.
+
+This is the only code that writes execution and task-run state. Each call handles one
+execution under a row lock (`select_for_update`), so any number of executor processes can run
+side by side; messages (worker jobs, kills, ticks) are published only once the transaction has
+committed, and every handler is safe to run twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections import OrderedDict
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.db import transaction
+
+from executions import dispatch, engine, repository
+from executions.engine.model import StateInfo
+from executions.models import Execution, LogEntry, TaskRun
+from executions.states import State
+from flows import selectors as flow_selectors
+
+logger = logging.getLogger(__name__)
+
+_PLANS: OrderedDict[tuple[str, str, int], engine.FlowPlan] = OrderedDict()
+_PLAN_CACHE_SIZE = 256
+
+
+def flow_plan(namespace: str, flow_id: str, revision: int) -> engine.FlowPlan:
+    """The compiled plan of a flow revision, cached: revisions never change."""
+    key = (namespace, flow_id, revision)
+    plan = _PLANS.get(key)
+    if plan is None:
+        definition = flow_selectors.flow_revision_definition(namespace, flow_id, revision)
+        plan = engine.compile_flow({**definition, "revision": revision})
+        _PLANS[key] = plan
+        while len(_PLANS) > _PLAN_CACHE_SIZE:
+            _PLANS.popitem(last=False)
+    else:
+        _PLANS.move_to_end(key)
+    return plan
+
+
+def run_envs() -> dict[str, str]:
+    """`envs`: the environment variables with Kestra's prefix, prefix removed, lower-cased."""
+    prefix = settings.KESTRA["ENV_VARS_PREFIX"]
+    return {k[len(prefix) :].lower(): v for k, v in os.environ.items() if k.startswith(prefix)}
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _concurrency_gate(
+    row: Execution, plan: engine.FlowPlan, snapshot: engine.Execution, at: datetime
+) -> bool:
+    """Apply the flow's `concurrency` limit to a CREATED or QUEUED execution.
+
+    Returns True when the execution may run now. Serialized per flow by locking the flow row.
+    """
+    limit = plan.source.get("concurrency") or {}
+    if not limit or snapshot.state.current not in (State.CREATED, State.QUEUED):
+        return True
+    from flows.models import Flow
+
+    Flow.objects.select_for_update().filter(
+        tenant=row.tenant, namespace=row.namespace, flow_id=row.flow_id
+    ).first()
+    running = (
+        Execution.objects.filter(tenant=row.tenant, namespace=row.namespace, flow_id=row.flow_id)
+        .exclude(pk=row.pk)
+        .exclude(
+            state__in=[s.value for s in State if s.is_terminal]
+            + [State.CREATED.value, State.QUEUED.value]
+        )
+        .count()
+    )
+    if running < int(limit.get("limit", 1)):
+        if snapshot.state.current is State.QUEUED:
+            engine.model.change_state(snapshot, State.RUNNING, at)
+        return True
+    behavior = limit.get("behavior", "QUEUE")
+    if behavior == "QUEUE":
+        engine.model.change_state(snapshot, State.QUEUED, at)
+    elif behavior == "CANCEL":
+        engine.model.change_state(snapshot, State.CANCELLED, at)
+    else:
+        engine.model.change_state(snapshot, State.FAILED, at)
+    return False
+
+
+def _waiting_subflow_results(
+    row: Execution, plan: engine.FlowPlan, snapshot: engine.Execution
+) -> list[engine.Event]:
+    """SubflowResult events for children that have ended: read from the database, so a lost
+    or repeated message changes nothing (the engine drops a result for a finished task run)."""
+    waiting = {
+        t.id
+        for t in snapshot.task_run_list
+        if t.state.current is State.RUNNING and plan.nodes[t.task_id].kind == "executable"
+    }
+    if not waiting:
+        return []
+    terminal = [s.value for s in State if s.is_terminal]
+    events: list[engine.Event] = []
+    for child in Execution.objects.filter(parent_id=row.id, state__in=terminal):
+        task_run_id = (child.trigger or {}).get("variables", {}).get("taskRunId")
+        if task_run_id not in waiting:
+            continue
+        child_rows = list(TaskRun.objects.filter(execution=child).order_by("position"))
+        child_snapshot = repository.to_snapshot(child, child_rows)
+        child_plan = flow_plan(child.namespace, child.flow_id, child.flow_revision)
+        events.append(
+            engine.SubflowResult(
+                task_run_id=task_run_id,
+                child_execution_id=child.id,
+                state=child.state,
+                outputs=child.outputs,
+                child_variables=engine.subflow_variables(child_plan, child_snapshot),
+            )
+        )
+    return events
+
+
+def execution_process(
+    execution_id: str,
+    events: Iterable[engine.Event] = (),
+    *,
+    worker_logs: list[dict] | None = None,
+    log_context: dict | None = None,
+) -> engine.Outcome | None:
+    """Apply events to one execution and decide what runs next. Safe to call any time.
+
+    `worker_logs` (from a worker's result message) are stored in the same transaction."""
+    out = dispatch.Dispatch()
+    with transaction.atomic():
+        row = Execution.objects.select_for_update().filter(pk=execution_id).first()
+        if row is None:
+            logger.info("execution %s is gone; nothing to do", execution_id)
+            return None
+        events = list(events)
+        if worker_logs:
+            _save_worker_logs(row, worker_logs, log_context or {})
+        if State(row.state).is_terminal and not events:
+            return None
+        at = now()
+        plan = flow_plan(row.namespace, row.flow_id, row.flow_revision)
+        task_rows = list(TaskRun.objects.filter(execution=row).order_by("position"))
+        snapshot = repository.to_snapshot(row, task_rows)
+        was_state = snapshot.state.current
+        if not _concurrency_gate(row, plan, snapshot, at):
+            if snapshot.state.current is not was_state:
+                repository.apply_execution(row, snapshot)
+                row.save()
+                if snapshot.state.current.is_terminal:
+                    out.after_terminal(row)
+            transaction.on_commit(out.send)
+            return None
+        events.extend(_waiting_subflow_results(row, plan, snapshot))
+        outcome = engine.process(
+            plan, snapshot, events, at, envs=run_envs(), globals=settings.KESTRA["GLOBALS"]
+        )
+        for dropped in outcome.dropped:
+            logger.info("execution %s: dropped %s", execution_id, dropped)
+        repository.save_task_runs(row, snapshot, outcome, {t.id: t for t in task_rows})
+        repository.apply_execution(row, snapshot)
+        row.wake_at = outcome.wake_at
+        if outcome.changed or snapshot.state.current is not was_state or row.wake_at:
+            row.save()
+        _save_logs(row, outcome.logs, at)
+        for request in outcome.subflow_requests:
+            out.tick(_create_child(row, request, at))
+        for request in outcome.new_execution_requests:
+            out.tick(_create_retry(row, request))
+        out.jobs(outcome.worker_jobs, _job_extras(row, outcome.worker_jobs))
+        out.kills(outcome.kill_jobs)
+        if outcome.terminal and was_state is not snapshot.state.current:
+            out.after_terminal(row)
+        transaction.on_commit(out.send)
+    return outcome
+
+
+def _job_extras(row: Execution, jobs: list[engine.WorkerJob]) -> dict[str, dict]:
+    """What a job needs from the repository that the engine does not carry: the execution's
+    error logs for `errorLogs()` (workers never read the database)."""
+    wanting = [j for j in jobs if "errorLogs" in json.dumps(j.task)]
+    if not wanting:
+        return {}
+    error_logs = [
+        {
+            "taskId": task_id,
+            "taskRunId": task_run_id,
+            "message": message,
+            "level": level,
+            "timestamp": stamp.isoformat().replace("+00:00", "Z"),
+        }
+        for task_id, task_run_id, message, level, stamp in LogEntry.objects.filter(
+            execution=row, level="ERROR"
+        )
+        .order_by("timestamp", "id")
+        .values_list("task_id", "task_run_id", "message", "level", "timestamp")
+    ]
+    return {j.task_run_id: {"error_logs": error_logs} for j in wanting}
+
+
+def _save_logs(row: Execution, lines: list[engine.LogLine], at: datetime) -> None:
+    if not lines:
+        return
+    task_ids = (
+        dict(
+            TaskRun.objects.filter(
+                id__in={line.task_run_id for line in lines if line.task_run_id}
+            ).values_list("id", "task_id")
+        )
+        if any(line.task_run_id for line in lines)
+        else {}
+    )
+    LogEntry.objects.bulk_create(
+        [
+            LogEntry(
+                execution=row,
+                tenant=row.tenant,
+                namespace=row.namespace,
+                flow_id=row.flow_id,
+                task_run_id=line.task_run_id,
+                task_id=task_ids.get(line.task_run_id),
+                level=line.level,
+                message=line.message,
+                timestamp=at,
+            )
+            for line in lines
+        ]
+    )
+
+
+def _save_worker_logs(row: Execution, lines: list[dict], context: dict) -> None:
+    LogEntry.objects.bulk_create(
+        [
+            LogEntry(
+                execution=row,
+                tenant=row.tenant,
+                namespace=row.namespace,
+                flow_id=row.flow_id,
+                task_run_id=context.get("task_run_id"),
+                task_id=context.get("task_id"),
+                attempt_number=context.get("attempt"),
+                level=line["level"],
+                message=line["message"],
+                timestamp=datetime.fromisoformat(line["timestamp"].replace("Z", "+00:00")),
+            )
+            for line in lines
+        ]
+    )
+
+
+def _create_child(parent: Execution, request: engine.SubflowRequest, at: datetime) -> str:
+    """Create a subflow's execution (idempotent: the engine chose its id)."""
+    from executions import services
+
+    if Execution.objects.filter(pk=request.execution_id).exists():
+        return request.execution_id
+    trigger = {
+        "id": request.parent_task_run_id,
+        "type": "io.kestra.plugin.core.flow.Subflow",
+        "variables": {
+            "executionId": parent.id,
+            "namespace": parent.namespace,
+            "flowId": parent.flow_id,
+            "flowRevision": parent.flow_revision,
+            "taskRunId": request.parent_task_run_id,
+        },
+    }
+    services.execution_create_child(parent=parent, request=request, trigger=trigger, at=at)
+    return request.execution_id
+
+
+def _create_retry(row: Execution, request: engine.NewExecutionRequest) -> str:
+    from executions import services
+
+    return services.execution_create_retry(original=row, request=request).id
+
+
+def state_info(row: Execution) -> StateInfo:
+    return repository._state_info(row.state, row.state_histories)

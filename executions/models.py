@@ -1,0 +1,108 @@
+"""Executions, task runs, logs and pending commands: the rows behind the engine's snapshot."""
+
+from django.db import models
+
+from executions.states import State
+
+STATE_CHOICES = [(s.value, s.value) for s in State]
+
+
+class Execution(models.Model):
+    """One run of a flow revision. Only the executor writes `state` and the task runs."""
+
+    id = models.CharField(primary_key=True, max_length=32)
+    tenant = models.CharField(max_length=100, default="main")
+    namespace = models.CharField(max_length=150)
+    flow_id = models.CharField(max_length=100)
+    flow_revision = models.PositiveIntegerField(null=True)
+    state = models.CharField(max_length=16, choices=STATE_CHOICES, default=State.CREATED.value)
+    # Kestra's state histories: [{"state": ..., "date": ...}]
+    state_histories = models.JSONField(default=list)
+    start_date = models.DateTimeField(null=True)
+    end_date = models.DateTimeField(null=True)
+    inputs = models.JSONField(null=True, blank=True)
+    outputs = models.JSONField(null=True, blank=True)
+    labels = models.JSONField(default=list, blank=True)
+    variables = models.JSONField(null=True, blank=True)
+    trigger = models.JSONField(null=True, blank=True)
+    parent_id = models.CharField(max_length=32, null=True, blank=True)
+    original_id = models.CharField(max_length=32, null=True, blank=True)
+    attempt_number = models.PositiveIntegerField(default=1)
+    original_created_date = models.DateTimeField(null=True)
+    schedule_date = models.DateTimeField(null=True, blank=True)
+    # When the engine asked to be called again (retry date, pause delay); the sweeper uses it.
+    wake_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["tenant", "namespace", "flow_id", "-created"]),
+            models.Index(fields=["state", "updated"]),
+            models.Index(fields=["wake_at"]),
+            models.Index(fields=["parent_id"]),
+            models.Index(fields=["-start_date"]),
+        ]
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.namespace}.{self.flow_id} {self.id} {self.state}"
+
+
+class TaskRun(models.Model):
+    """One run of one task (one per loop value), with its attempts as Kestra's JSON."""
+
+    id = models.CharField(primary_key=True, max_length=32)
+    execution = models.ForeignKey(Execution, on_delete=models.CASCADE, related_name="task_runs")
+    position = models.PositiveIntegerField()
+    task_id = models.CharField(max_length=100)
+    parent_task_run_id = models.CharField(max_length=32, null=True, blank=True)
+    value = models.TextField(null=True, blank=True)
+    iteration = models.IntegerField(null=True, blank=True)
+    state = models.CharField(max_length=16, choices=STATE_CHOICES)
+    state_histories = models.JSONField(default=list)
+    attempts = models.JSONField(default=list, blank=True)
+    outputs = models.JSONField(null=True, blank=True)
+    next_retry_date = models.DateTimeField(null=True, blank=True)
+    resume_date = models.DateTimeField(null=True, blank=True)
+    resume_state = models.CharField(max_length=16, null=True, blank=True)
+    worker_group = models.CharField(max_length=100, null=True, blank=True)
+    # What a flowable decided once (If branch, Switch case, ForEach values): engine bookkeeping.
+    flowable = models.JSONField(null=True, blank=True)
+    start_date = models.DateTimeField(null=True)
+    end_date = models.DateTimeField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["execution", "position"]), models.Index(fields=["task_id"])]
+        ordering = ["execution", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.task_id} {self.id} {self.state}"
+
+
+class LogEntry(models.Model):
+    """A log line of an execution, from a worker (task attempts) or the executor."""
+
+    LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"]
+
+    execution = models.ForeignKey(Execution, on_delete=models.CASCADE, related_name="logs")
+    tenant = models.CharField(max_length=100, default="main")
+    namespace = models.CharField(max_length=150)
+    flow_id = models.CharField(max_length=100)
+    task_run_id = models.CharField(max_length=32, null=True, blank=True)
+    task_id = models.CharField(max_length=100, null=True, blank=True)
+    attempt_number = models.PositiveIntegerField(null=True, blank=True)
+    level = models.CharField(max_length=5, choices=[(level, level) for level in LEVELS])
+    message = models.TextField()
+    timestamp = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["execution", "timestamp"]),
+            models.Index(fields=["namespace", "flow_id", "timestamp"]),
+            models.Index(fields=["timestamp"]),
+        ]
+        ordering = ["timestamp", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.timestamp} {self.level} {self.message[:60]}"

@@ -1,0 +1,30 @@
+"""Runnable task implementations keyed by Kestra type names, and how a worker runs one."""
+
+from workers.plugins import core  # noqa: F401 (registers the core runnables)
+from workers.plugins.base import (
+    LEVELS,
+    Renderer,
+    RunContext,
+    Runnable,
+    RunResult,
+    TaskFailure,
+    get_runnable,
+    register,
+    registered_types,
+    run_task,
+    runnable,
+)
+
+__all__ = [
+    "LEVELS",
+    "Renderer",
+    "RunContext",
+    "RunResult",
+    "Runnable",
+    "TaskFailure",
+    "get_runnable",
+    "register",
+    "registered_types",
+    "run_task",
+    "runnable",
+]
