@@ -18,9 +18,7 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 setup: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py bootstrap
-	$(BIN)/python manage.py runserver 0.0.0.0:$${PORT:-8080}
+	$(BIN)/python manage.py standalone --port $${PORT:-8080} $(if $(FLOWS),--flows $(FLOWS),)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

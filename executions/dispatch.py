@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from datetime import datetime
 
 from django.conf import settings
 
@@ -25,8 +26,9 @@ def celery():
     return app
 
 
-def send_tick(execution_id: str) -> None:
-    celery().send_task(TICK_TASK, args=[execution_id], queue=EXECUTOR_QUEUE)
+def send_tick(execution_id: str, at: datetime | None = None) -> None:
+    """Wake the executor for one execution, now or at `at` (a timer: retry, pause, SLA)."""
+    celery().send_task(TICK_TASK, args=[execution_id], queue=EXECUTOR_QUEUE, eta=at)
 
 
 def job_payload(job: engine.WorkerJob, extra: dict | None = None) -> dict:
@@ -75,10 +77,15 @@ class Dispatch:
         self._jobs: list[engine.WorkerJob] = []
         self._extras: dict[str, dict] = {}
         self._kills: list[engine.KillJob] = []
+        self._timers: dict[str, datetime] = {}
 
     def tick(self, execution_id: str) -> None:
         if execution_id not in self._ticks:
             self._ticks.append(execution_id)
+
+    def tick_at(self, execution_id: str, at: datetime) -> None:
+        """A delayed tick (the sweeper stays the safety net if the broker loses it)."""
+        self._timers[execution_id] = at
 
     def jobs(self, jobs: list[engine.WorkerJob], extras: dict[str, dict] | None = None) -> None:
         """Worker jobs; `extras` adds fields to some payloads, by task run id."""
@@ -123,3 +130,5 @@ class Dispatch:
                 kill_attempt(kill.execution_id, kill.task_run_id, kill.attempt)
         for execution_id in self._ticks:
             send_tick(execution_id)
+        for execution_id, at in self._timers.items():
+            send_tick(execution_id, at)

@@ -143,6 +143,7 @@ def execution_process(
             logger.info("execution %s is gone; nothing to do", execution_id)
             return None
         events = list(events)
+        ticked = not events  # a bare tick, possibly a timer's: re-arm the timer if not yet due
         if worker_logs:
             _save_worker_logs(row, worker_logs, log_context or {})
         if State(row.state).is_terminal and not events:
@@ -168,6 +169,8 @@ def execution_process(
             logger.info("execution %s: dropped %s", execution_id, dropped)
         repository.save_task_runs(row, snapshot, outcome, {t.id: t for t in task_rows})
         repository.apply_execution(row, snapshot)
+        if outcome.wake_at and (ticked or outcome.wake_at != row.wake_at):
+            out.tick_at(row.id, outcome.wake_at)
         row.wake_at = outcome.wake_at
         if outcome.changed or snapshot.state.current is not was_state or row.wake_at:
             row.save()

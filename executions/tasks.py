@@ -41,7 +41,9 @@ OPEN = [s.value for s in State if not s.is_terminal]
 
 
 @shared_task(name="executions.sweep", ignore_result=True)
-def sweep(stale_seconds: float = 60.0, limit: int = 1000) -> int:
+def sweep(
+    stale_seconds: float = 60.0, created_grace_seconds: float = 5.0, limit: int = 1000
+) -> int:
     """Re-send ticks for what is overdue, so a lost message delays work and never loses it:
     due timers, executions never started, and open executions untouched for a while."""
     now = datetime.now(UTC)
@@ -49,7 +51,10 @@ def sweep(stale_seconds: float = 60.0, limit: int = 1000) -> int:
         Execution.objects.filter(state__in=OPEN)
         .filter(
             Q(wake_at__lte=now)
-            | Q(state=State.CREATED.value, created__lte=now - timedelta(seconds=5))
+            | Q(
+                state=State.CREATED.value,
+                created__lte=now - timedelta(seconds=created_grace_seconds),
+            )
             | Q(updated__lte=now - timedelta(seconds=stale_seconds))
         )
         .order_by("updated")

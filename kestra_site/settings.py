@@ -97,11 +97,21 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the webserver read while the executor writes; the timeout rides out write locks.
+    # WAL lets the webserver read while the executor writes; IMMEDIATE transactions take the
+    # write lock up front, which stands in for the row locks SQLite does not have, and the
+    # timeout rides out the wait.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 30, "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 30,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;",
+        }
     )
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif os.environ.get("DATABASE_APPLICATION_NAME"):
+    # Names the connections of a process in pg_stat_activity (tests, operations).
+    DATABASES["default"].setdefault("OPTIONS", {})["application_name"] = os.environ[
+        "DATABASE_APPLICATION_NAME"
+    ]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -171,7 +181,21 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Celery: at-least-once delivery; the database is the source of truth.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+# Without CELERY_BROKER_URL, an embedded broker: kombu's filesystem transport under ./data,
+# so the local mode needs no service. Production names Redis (or RabbitMQ).
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://localhost/")
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _broker_dir = Path(os.environ.get("KESTRA_BROKER_DIR", BASE_DIR / "data" / "broker"))
+    for _sub in ("queue", "control", "processed"):
+        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "control_folder": str(_broker_dir / "control"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "store_processed": False,
+        "polling_interval": float(os.environ.get("KESTRA_BROKER_POLL_SECONDS", "0.02")),
+    }
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

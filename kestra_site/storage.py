@@ -67,3 +67,37 @@ def open_uri(uri: str, mode: str = "rb") -> IO:
 def read_text(uri: str) -> str:
     with open_uri(uri) as handle:
         return handle.read().decode("utf-8")
+
+
+# ---- the KV store: one JSON document per key under /<namespace>/_kv ------------------------
+
+
+def kv_path(namespace: str, key: str) -> str:
+    return clean_path(f"{namespace_path(namespace)}/_kv/{key}.json")
+
+
+def kv_get(namespace: str, key: str) -> tuple[bool, object]:
+    """(found, value) of a key of a namespace's KV store."""
+    import json
+
+    path = kv_path(namespace, key)
+    storage = internal_storage()
+    if not storage.exists(path):
+        return False, None
+    with storage.open(path, "rb") as handle:
+        return True, json.loads(handle.read().decode("utf-8"))
+
+
+def kv_put(namespace: str, key: str, value: object) -> str:
+    import json
+
+    return put(kv_path(namespace, key), json.dumps(value))
+
+
+def kv_delete(namespace: str, key: str) -> bool:
+    path = kv_path(namespace, key)
+    storage = internal_storage()
+    if not storage.exists(path):
+        return False
+    storage.delete(path)
+    return True

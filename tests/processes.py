@@ -18,8 +18,11 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def broker_url() -> str:
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw")
-    index = 10 + int(worker[2:] or 0) if worker.startswith("gw") and worker[2:] else 9
+    """A Redis database per test process: TEST_BROKER_DB (default 9), plus 1 + the xdist index."""
+    index = int(os.environ.get("TEST_BROKER_DB", "9"))
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if worker.startswith("gw") and worker[2:].isdigit():
+        index += 1 + int(worker[2:])
     base = os.environ.get("TEST_BROKER_BASE", "redis://127.0.0.1:6379")
     return f"{base}/{index}"
 

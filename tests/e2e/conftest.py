@@ -24,7 +24,13 @@ def cluster(django_db_setup, django_db_blocker, tmp_path_factory):
     if "sqlite" in connection.vendor:
         pytest.skip("end-to-end tests need PostgreSQL (set DATABASE_URL)")
     nodes = Cluster(url, tmp_path_factory.mktemp("cluster-logs"))
-    nodes.add("executor", "executor", pool="threads", concurrency=4)
+    nodes.add(
+        "executor",
+        "executor",
+        pool="threads",
+        concurrency=4,
+        env=nodes.env(DATABASE_APPLICATION_NAME="kestra-test-executor"),
+    )
     nodes.add("worker", "default", concurrency=2)
     nodes.wait_ready()
     yield nodes

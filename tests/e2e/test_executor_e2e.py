@@ -94,3 +94,25 @@ tasks:
     assert done.state == "KILLED"
     assert not TaskRun.objects.filter(execution=done, task_id="never").exists()
     assert Execution.objects.get(pk=row.id).end_date is not None
+
+
+def test_a_lost_message_only_delays_work(running, monkeypatch):
+    """The tick announcing a new execution is lost: the sweeper re-sends it."""
+    from executions import dispatch, tasks
+
+    flow_services.flow_create(
+        source="""
+id: lost
+namespace: e2e
+tasks:
+  - id: only
+    type: io.kestra.plugin.core.debug.Return
+    format: ok
+"""
+    )
+    monkeypatch.setattr(dispatch, "send_tick", lambda execution_id: None)
+    row = services.execution_create(namespace="e2e", flow_id="lost")
+    monkeypatch.undo()
+    assert Execution.objects.get(pk=row.id).state == "CREATED"
+    assert tasks.sweep(created_grace_seconds=0) >= 1
+    assert wait_terminal(row.id).state == "SUCCESS"
