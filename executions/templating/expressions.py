@@ -65,8 +65,6 @@ class ExpressionParser:
             raise SandboxViolation(f"{exc} ({self.source}:{token.lineno})") from None
         return name
 
-    # -- statements ------------------------------------------------------------------------
-
     # -- expressions ----------------------------------------------------------------------
     def expression(self, min_precedence: int = 0) -> nodes.Expr:
         token = self.current

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from decimal import Decimal, DivisionByZero, InvalidOperation
+from enum import Enum
 from typing import Any
 
 from jinja2.runtime import Undefined
@@ -20,6 +21,8 @@ def _plain(value: Any) -> Any:
 def eq(left: Any, right: Any) -> bool:
     """Pebble's equals: numbers by value (1 == 1.0), otherwise Java's equals."""
     left, right = _plain(left), _plain(right)
+    if isinstance(left, Enum) or isinstance(right, Enum):  # Pebble compares enums by name
+        left, right = (v.name if isinstance(v, Enum) else v for v in (left, right))
     if is_number(left) and is_number(right):
         return left == right  # type: ignore[no-any-return]
     if isinstance(left, bool) or isinstance(right, bool):

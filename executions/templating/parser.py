@@ -116,6 +116,8 @@ class Parser(ExpressionParser):
         value = self.expression()
         self.expect(lx.EXEC_END)
         lineno = token.lineno
+        if any(name in scope for scope in self.locals):  # a loop variable or macro parameter
+            return [nodes.Assign(nodes.Name(name, "store", lineno=lineno), value, lineno=lineno)]
         assign = call("set_var", const(name, lineno), value, lineno=lineno, ctx=True)
         return [nodes.ExprStmt(assign, lineno=lineno)]
 

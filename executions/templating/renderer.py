@@ -13,7 +13,7 @@ from executions.templating import runtime
 from executions.templating.compiler import compile_template, compile_typed
 from executions.templating.errors import AttributeNotFound, RenderError, TemplateError
 from executions.templating.state import STATE_KEY, Limits, State
-from executions.templating.values import to_output
+from executions.templating.values import java_str, to_output
 
 # Kestra's raw pattern (made multi-line): raw blocks survive renderOnce with their tags.
 _RAW = re.compile(r"\{%-*\s*raw\s*-*%}(.*?)\{%-*\s*endraw\s*-*%}", re.S)
@@ -93,6 +93,10 @@ class Renderer:
 
     def is_true(self, template: str, context: Mapping[str, Any]) -> bool:
         """Kestra's truth for If, runIf, Fail and WaitFor: anything but false, 0, -0 or ''."""
+        if template is None:
+            return False
+        if not isinstance(template, str):  # a YAML boolean or number given as the condition
+            return java_str(template) not in FALSE_VALUES
         return self.render(template, context) not in FALSE_VALUES
 
     # -- internals (also used by render()/renderOnce()) ---------------------------------------
@@ -137,7 +141,7 @@ class Renderer:
         if path is not None:
             try:
                 value = _resolve(path, variables)
-                return value if isinstance(value, str) else to_output(value, self.limits.max_output)
+                return value if type(value) is str else to_output(value, self.limits.max_output)
             except Exception as exc:
                 raise _failure(template, exc) from None
         blocks: list[str] = []

@@ -6,6 +6,7 @@ import math
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
+from enum import Enum
 from json.encoder import encode_basestring
 from typing import Any, NamedTuple
 
@@ -22,8 +23,8 @@ class Entry(NamedTuple):
 
 
 def is_number(value: Any) -> bool:
-    """A Java Number: int, float or Decimal, never a bool."""
-    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+    """A Java Number: int, float or Decimal, never a bool (nor an enum)."""
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool | Enum)
 
 
 def java_double(value: float) -> str:
@@ -117,6 +118,8 @@ def java_str(value: Any) -> str:
     """Java's toString (``String.valueOf``): ``~``, ``+`` on strings, ``join`` use it."""
     if value is None:
         return "null"
+    if isinstance(value, Enum):
+        return value.name  # Java's Enum.toString
     if isinstance(value, str):
         return value
     if isinstance(value, bool):
@@ -148,7 +151,7 @@ def _scalar_str(value: Any) -> str:
 
 def to_output(value: Any, limit: int = DEFAULT_MAX_OUTPUT) -> str:
     """What ``{{ value }}`` writes: null as nothing, maps and lists as JSON."""
-    if isinstance(value, str):
+    if isinstance(value, str) and not isinstance(value, Enum):
         return value
     if value is None:
         return ""
@@ -183,6 +186,8 @@ class _JsonWriter:
             raise RenderError("Value is nested too deeply to be serialized")
         if value is None:
             self.emit("null")
+        elif isinstance(value, Enum):
+            self.emit(encode_basestring(value.name))
         elif isinstance(value, str):
             self.emit(encode_basestring(value))
         elif isinstance(value, bool):
@@ -218,6 +223,8 @@ class _JsonWriter:
 
 def to_plain(value: Any) -> Any:
     """The value as plain JSON data (dates as ISO text), for jq and YAML."""
+    if isinstance(value, Enum):
+        return value.name
     if value is None or isinstance(value, str | bool | int | float):
         return value
     if isinstance(value, Decimal):
@@ -273,6 +280,8 @@ _CLASS_NAMES: list[tuple[type | tuple[type, ...], str]] = [
 
 def class_name(value: Any) -> str:
     """The Java class Kestra would hold for this value (``className`` filter)."""
+    if isinstance(value, Enum):
+        return "java.lang.Enum"
     if isinstance(value, int) and not isinstance(value, bool):
         if -(2**31) <= value < 2**31:
             return "java.lang.Integer"

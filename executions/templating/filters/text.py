@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import html
+import json
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -244,3 +246,29 @@ def indent(state: State, value: Any, amount: Any = None, prefix: str | None = No
 @register_filter("nindent", state=True)
 def nindent(state: State, value: Any, amount: Any = None, prefix: str | None = None) -> Any:
     return _indent(value, amount, prefix, "nindent", state)
+
+
+def _js_escape(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)[1:-1].replace("'", "\\'").replace("/", "\\/")
+
+
+_ESCAPERS: dict[str, Callable[[str], str]] = {
+    "html": lambda text: html.escape(text, quote=True).replace("&#x27;", "&#39;"),
+    "js": _js_escape,
+    "json": lambda text: json.dumps(text, ensure_ascii=False)[1:-1],
+    "url_param": lambda text: quote_plus(text, safe="*").replace("~", "%7E"),
+}
+
+
+@register_filter("escape")
+def escape(value: Any, strategy: str = "html") -> Any:
+    """Pebble's escaper (autoescaping is off in Kestra, the filter still exists)."""
+    if value is None:
+        return None
+    escaper = _ESCAPERS.get(strategy)
+    if escaper is None:
+        raise RenderError(f"Unknown escaping strategy [{strategy}]")
+    return escaper(_text(value))
+
+
+register_filter("raw")(lambda value: value)

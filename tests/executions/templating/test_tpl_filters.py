@@ -84,6 +84,16 @@ def test_string_filters(template: str, expected: str) -> None:
     assert r(template) == expected
 
 
+def test_escape_and_raw() -> None:
+    assert r("{{ v | escape }}", v='<a href="x">it\'s & co</a>') == (
+        "&lt;a href=&quot;x&quot;&gt;it&#39;s &amp; co&lt;/a&gt;"
+    )
+    assert r("{{ 'a b&c' | escape('url_param') }} {{ 'x' | raw }}") == "a+b%26c x"
+    assert r("{{ v | escape('js') }}", v="a'b\"\n") == "a\\'b\\\"\\n"
+    with pytest.raises(TemplateError, match="strategy"):
+        r("{{ 'x' | escape('nope') }}")
+
+
 def test_hashes() -> None:
     for name in ("md5", "sha1", "sha256", "sha512"):
         assert r(f"{{{{ 'hello' | {name} }}}}") == hashlib.new(name, b"hello").hexdigest()

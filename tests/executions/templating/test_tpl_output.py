@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -59,6 +60,16 @@ def out(value: Any) -> str:
 )
 def test_output_conversion(value: Any, expected: str) -> None:
     assert out(value) == expected
+
+
+def test_enums_behave_like_java_enums() -> None:
+    class State(Enum):
+        SUCCESS = 1
+
+    context = {"state": State.SUCCESS}
+    assert R.render("{{ state }} {{ state == 'SUCCESS' }} {{ [state] }}", context) == (
+        'SUCCESS true ["SUCCESS"]'
+    )
 
 
 def test_dates_inside_json_are_iso() -> None:
@@ -125,6 +136,12 @@ def test_render_typed(template: str, expected: Any) -> None:
 )
 def test_is_true_follows_truth_utils(rendered: str, expected: bool) -> None:
     assert R.is_true("{{ v }}", {"v": rendered}) is expected
+
+
+def test_is_true_on_values_that_are_not_templates() -> None:
+    assert R.is_true(True, {}) is True  # type: ignore[arg-type]
+    assert R.is_true(False, {}) is False  # type: ignore[arg-type]
+    assert R.is_true(None, {}) is False  # type: ignore[arg-type]
 
 
 def test_is_true_on_expressions() -> None:

@@ -169,6 +169,16 @@ def test_set_is_visible_after_a_loop_like_pebble() -> None:
     template = "{% set n = 0 %}{% for i in [1, 2, 3] %}{% set n = n + i %}{% endfor %}{{ n }}"
     assert r(template) == "6"
     assert r("{% set greeting = 'hi ' ~ who %}{{ greeting }}", who="you") == "hi you"
+    assert r("{% for x in [1, 2] %}{% set x = x * 10 %}{{ x }},{% endfor %}") == "10,20,"
+
+
+def test_map_entries_print_like_java() -> None:
+    assert r("{% for e in m %}{{ e }};{% endfor %}", m={"a": 1, "b": [2]}) == "a=1;b=[2];"
+
+
+def test_missing_macro_arguments_are_null() -> None:
+    template = "{% macro m(a, b) %}[{{ a }}|{{ b }}|{{ b is null }}]{% endmacro %}{{ m(1) }}"
+    assert r(template) == "[1||true]"
 
 
 def test_macro_and_filter_tags() -> None:
