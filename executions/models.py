@@ -73,7 +73,11 @@ class TaskRun(models.Model):
     end_date = models.DateTimeField(null=True)
 
     class Meta:
-        indexes = [models.Index(fields=["execution", "position"]), models.Index(fields=["task_id"])]
+        indexes = [
+            models.Index(fields=["execution", "position"]),
+            models.Index(fields=["task_id"]),
+            models.Index(fields=["state"]),
+        ]
         ordering = ["execution", "position"]
 
     def __str__(self) -> str:

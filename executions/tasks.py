@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from celery import shared_task
 from django.db.models import Q
 
-from executions import dispatch, executor
+from executions import dispatch, executor, liveness
 from executions.engine import WorkerResult
 from executions.models import Execution
 from executions.states import State
@@ -35,6 +35,12 @@ def result(payload: dict) -> None:
     executor.execution_process(
         payload["execution_id"], [event], worker_logs=payload.get("logs") or [], log_context=payload
     )
+
+
+@shared_task(name="executions.heartbeat", ignore_result=True)
+def heartbeat(payload: dict) -> None:
+    """A worker is alive: record its queues and the jobs it holds."""
+    liveness.record_heartbeat(payload)
 
 
 OPEN = [s.value for s in State if not s.is_terminal]
@@ -66,4 +72,4 @@ def sweep(
         count += 1
     if count:
         logger.info("sweeper re-sent %d tick(s)", count)
-    return count
+    return count + liveness.resubmit_lost(now)

@@ -17,6 +17,15 @@ app.conf.CELERY_DB_REUSE_MAX = 1_000_000_000
 app.autodiscover_tasks()
 
 
+def _install_worker_steps() -> None:
+    from workers.heartbeat import Heartbeat
+
+    app.steps["worker"].add(Heartbeat)
+
+
+_install_worker_steps()
+
+
 @task_prerun.connect
 @task_postrun.connect
 def _recycle_old_connections(**kwargs) -> None:

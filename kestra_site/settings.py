@@ -223,6 +223,10 @@ KESTRA = {
     "ENCRYPTION_SECRET_KEY": os.environ.get("KESTRA_ENCRYPTION_SECRET_KEY", ""),
     # The executor's sweeper re-sends what is overdue at this period (seconds).
     "SWEEP_SECONDS": float(os.environ.get("KESTRA_SWEEP_SECONDS", "5")),
+    # Workers heartbeat at this period; a worker silent for HEARTBEAT_TIMEOUT is lost and the
+    # attempts it held are resubmitted (seconds).
+    "HEARTBEAT_SECONDS": float(os.environ.get("KESTRA_HEARTBEAT_SECONDS", "2")),
+    "HEARTBEAT_TIMEOUT_SECONDS": float(os.environ.get("KESTRA_HEARTBEAT_TIMEOUT_SECONDS", "10")),
     # How long `wait=true` on execution creation waits at most (seconds).
     "WAIT_TIMEOUT_SECONDS": float(os.environ.get("KESTRA_WAIT_TIMEOUT_SECONDS", "300")),
 }
