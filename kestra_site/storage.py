@@ -69,35 +69,68 @@ def read_text(uri: str) -> str:
         return handle.read().decode("utf-8")
 
 
-# ---- the KV store: one JSON document per key under /<namespace>/_kv ------------------------
-
-
-def kv_path(namespace: str, key: str) -> str:
-    return clean_path(f"{namespace_path(namespace)}/_kv/{key}.json")
+# ---- the KV store under /<namespace>/_kv (kept for callers; kestra_site.kv is the full API) ---
 
 
 def kv_get(namespace: str, key: str) -> tuple[bool, object]:
     """(found, value) of a key of a namespace's KV store."""
-    import json
+    from kestra_site.kv import store
 
-    path = kv_path(namespace, key)
-    storage = internal_storage()
-    if not storage.exists(path):
-        return False, None
-    with storage.open(path, "rb") as handle:
-        return True, json.loads(handle.read().decode("utf-8"))
+    found = store(namespace).get(key)
+    return (False, None) if found is None else (True, found[1])
 
 
-def kv_put(namespace: str, key: str, value: object) -> str:
-    import json
+def kv_put(namespace: str, key: str, value: object) -> None:
+    from kestra_site.kv import store
 
-    return put(kv_path(namespace, key), json.dumps(value))
+    store(namespace).put(key, value)
 
 
 def kv_delete(namespace: str, key: str) -> bool:
-    path = kv_path(namespace, key)
-    storage = internal_storage()
-    if not storage.exists(path):
-        return False
-    storage.delete(path)
-    return True
+    from kestra_site.kv import store
+
+    return store(namespace).delete(key)
+
+
+class InternalStorage:
+    """Internal storage as workers.plugins.files.Storage: relative paths, kestra:/// URIs back."""
+
+    def __init__(self, backend=None) -> None:
+        self._backend = backend
+
+    @property
+    def backend(self):
+        return self._backend if self._backend is not None else internal_storage()
+
+    def put(self, path: str, content: bytes | IO) -> str:
+        path = clean_path(path)
+        data = ContentFile(content) if isinstance(content, bytes) else File(content)
+        if self.backend.exists(path):
+            self.backend.delete(path)
+        return to_uri(self.backend.save(path, data))
+
+    def open(self, path: str) -> IO:
+        return self.backend.open(clean_path(path), "rb")
+
+    def exists(self, path: str) -> bool:
+        return self.backend.exists(clean_path(path))
+
+    def size(self, path: str) -> int:
+        return self.backend.size(clean_path(path))
+
+    def delete(self, path: str) -> bool:
+        path = clean_path(path)
+        if not self.backend.exists(path):
+            return False
+        self.backend.delete(path)
+        return True
+
+    def listdir(self, path: str) -> tuple[list[str], list[str]]:
+        try:
+            directories, files = self.backend.listdir(clean_path(path))
+        except (FileNotFoundError, NotADirectoryError):
+            return [], []
+        return list(directories), list(files)
+
+    def modified(self, path: str):
+        return self.backend.get_modified_time(clean_path(path))

@@ -14,6 +14,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("health", health.health, name="health"),
     path(f"api/v1/{TENANT}/", include("flows.urls"), {"tenant": TENANT}),
+    path(f"api/v1/{TENANT}/", include("kestra_site.kv_api"), {"tenant": TENANT}),
+    path(f"api/v1/{TENANT}/", include("kestra_site.namespace_files_api"), {"tenant": TENANT}),
     path(
         "api/v1/plugins/schemas/<str:kind>",
         flow_api.FlowSchemaView.as_view(),

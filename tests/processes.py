@@ -82,8 +82,8 @@ class Cluster:
             CELERY_BROKER_URL=broker_url(),
             PYTHONUNBUFFERED="1",
             DATABASE_CONN_MAX_AGE="600",
-            **extra,
         )
+        env.update(extra)
         return env
 
     def add(

@@ -1,6 +1,7 @@
 """Runnable task implementations keyed by Kestra type names, and how a worker runs one."""
 
-from workers.plugins import core  # noqa: F401 (registers the core runnables)
+# Importing the families registers their runnables.
+from workers.plugins import core, http, kv, namespace, scripts, storage  # noqa: F401
 from workers.plugins.base import (
     LEVELS,
     Renderer,

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from executions.templating.errors import TemplateError
+from workers.plugins.cancel import Cancel
 
 LEVELS = ("TRACE", "DEBUG", "INFO", "WARN", "ERROR")
 STATES = ("SUCCESS", "WARNING", "FAILED", "KILLED")
@@ -31,7 +32,8 @@ class RunContext:
     """One attempt of one task run, as a worker hands it to an implementation.
 
     `task` is the task's Kestra JSON (camelCase, plugin defaults applied) before rendering;
-    `log(level, message)` is already masking secrets (the worker's job).
+    `log(level, message)` is already masking secrets (the worker's job); `storage` is internal
+    storage (workers.plugins.files.Storage) and `cancel` is set when the attempt must stop.
     """
 
     task: dict[str, Any]
@@ -40,6 +42,8 @@ class RunContext:
     log: Callable[[str, str], None]
     attempt: int = 1
     sleep: Callable[[float], None] = time.sleep
+    storage: Any = None
+    cancel: Cancel = dataclasses.field(default_factory=Cancel)
 
     def render(self, value: Any) -> Any:
         """Render a property of any shape (strings, lists, maps) with the run variables."""
