@@ -25,7 +25,37 @@ def _parse(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
+def stale_jobs(jobs: list[str]) -> list[str]:
+    """The jobs (`<task run id>:<attempt>`) that are no longer the current attempt of a
+    running task run: a worker that held them while it was stopped must drop them."""
+    wanted: dict[str, int] = {}
+    for job in jobs:
+        task_run_id, _, attempt = job.rpartition(":")
+        if task_run_id and attempt.isdigit():
+            wanted[task_run_id] = int(attempt)
+    if not wanted:
+        return []
+    current = {
+        task_run_id: (state, len(attempts or []))
+        for task_run_id, state, attempts in TaskRun.objects.filter(id__in=list(wanted)).values_list(
+            "id", "state", "attempts"
+        )
+    }
+    stale = []
+    for task_run_id, attempt in wanted.items():
+        state, count = current.get(task_run_id, (None, 0))
+        if state is None or State(state).is_terminal or attempt != count:
+            stale.append(dispatch.job_message_id(task_run_id, attempt))
+    return stale
+
+
 def record_heartbeat(payload: dict) -> None:
+    """Store a worker's heartbeat, and stop any superseded work it still holds."""
+    for job in stale_jobs(payload.get("running") or []):
+        logger.warning(
+            "worker %s holds superseded job %s: stopping it", payload.get("worker_id"), job
+        )
+        dispatch.celery().control.revoke(job, terminate=True, signal="SIGTERM")
     now = datetime.now(UTC)
     WorkerInstance.objects.update_or_create(
         worker_id=payload["worker_id"],

@@ -56,6 +56,7 @@ class Component:
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> None:
         if self.process is None or self.process.poll() is not None:
             return
+        os.killpg(self.process.pid, signal.SIGCONT)  # a stopped process cannot shut down
         os.killpg(self.process.pid, sig)
         try:
             self.process.wait(timeout)
@@ -65,6 +66,11 @@ class Component:
 
     def kill(self) -> None:
         self.stop(signal.SIGKILL)
+
+    def signal(self, sig: int) -> None:
+        """Send a signal to the whole process group without waiting (SIGSTOP, SIGCONT)."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, sig)
 
 
 @dataclass
@@ -134,6 +140,11 @@ class Cluster:
                 if component.process and component.process.poll() is not None:
                     raise RuntimeError(f"{component.name} exited: see {component.log}")
         raise TimeoutError(f"workers not ready after {timeout}s; logs in {self.logs}")
+
+    def remove(self, component: Component) -> None:
+        component.stop()
+        if component in self.components:
+            self.components.remove(component)
 
     def stop(self) -> None:
         for component in reversed(self.components):
