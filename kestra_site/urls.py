@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("health", health.health, name="health"),
     path(f"api/v1/{TENANT}/", include("flows.urls"), {"tenant": TENANT}),
+    path(f"api/v1/{TENANT}/", include("workers.urls"), {"tenant": TENANT}),
     path(f"api/v1/{TENANT}/", include("kestra_site.kv_api"), {"tenant": TENANT}),
     path(f"api/v1/{TENANT}/", include("kestra_site.namespace_files_api"), {"tenant": TENANT}),
     path(
