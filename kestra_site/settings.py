@@ -91,7 +91,7 @@ ASGI_APPLICATION = "kestra_site.asgi.application"
 # Database: SQLite under ./data by default; PostgreSQL (psycopg 3) when DATABASE_URL says so.
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'data' / 'kestra.sqlite3'}"),
+        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'data' / 'kestra.sqlite3'}",
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "600")),
         conn_health_checks=True,
     )
