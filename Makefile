@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kestra
-TEST_BROKER_URL ?= redis://127.0.0.1:6379/0
+TEST_BROKER_BASE ?= redis://127.0.0.1:6379
 
 .PHONY: setup run test lint format check-services
 
@@ -33,5 +33,5 @@ check-services:
 	./scripts/services.sh
 
 test: $(STAMP) check-services lint
-	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
+	DATABASE_URL=$(TEST_DATABASE_URL) TEST_BROKER_BASE=$(TEST_BROKER_BASE) \
 	  $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)

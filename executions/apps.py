@@ -9,6 +9,6 @@ class ExecutionsConfig(AppConfig):
     verbose_name = "Executions"
 
     def ready(self) -> None:
-        from executions import signals
+        from executions import executor_tasks, signals  # noqa: F401 (registers the tasks)
 
         post_migrate.connect(signals.ensure_sweeper, sender=self)

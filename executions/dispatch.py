@@ -115,12 +115,15 @@ class Dispatch:
 
     def send(self) -> None:
         app = celery()
+        from executions.executor_tasks import LOCAL_TASK, is_local
+
         for job in self._jobs:
             payload = job_payload(job, self._extras.get(job.task_run_id))
+            local = is_local(job.task)
             app.send_task(
-                RUN_TASK,
+                LOCAL_TASK if local else RUN_TASK,
                 args=[payload],
-                queue=worker_queue(job.worker_group),
+                queue=EXECUTOR_QUEUE if local else worker_queue(job.worker_group),
                 task_id=job_message_id(job.task_run_id, job.attempt),
             )
         for kill in self._kills:

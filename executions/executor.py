@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.db import transaction
 
-from executions import dispatch, engine, repository
+from executions import dispatch, engine, limits, repository
 from executions.engine.model import StateInfo
 from executions.models import Execution, LogEntry, TaskRun
 from executions.states import State
@@ -53,44 +53,6 @@ def run_envs() -> dict[str, str]:
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-def _concurrency_gate(
-    row: Execution, plan: engine.FlowPlan, snapshot: engine.Execution, at: datetime
-) -> bool:
-    """Apply the flow's `concurrency` limit to a CREATED or QUEUED execution.
-
-    Returns True when the execution may run now. Serialized per flow by locking the flow row.
-    """
-    limit = plan.source.get("concurrency") or {}
-    if not limit or snapshot.state.current not in (State.CREATED, State.QUEUED):
-        return True
-    from flows.models import Flow
-
-    Flow.objects.select_for_update().filter(
-        tenant=row.tenant, namespace=row.namespace, flow_id=row.flow_id
-    ).first()
-    running = (
-        Execution.objects.filter(tenant=row.tenant, namespace=row.namespace, flow_id=row.flow_id)
-        .exclude(pk=row.pk)
-        .exclude(
-            state__in=[s.value for s in State if s.is_terminal]
-            + [State.CREATED.value, State.QUEUED.value]
-        )
-        .count()
-    )
-    if running < int(limit.get("limit", 1)):
-        if snapshot.state.current is State.QUEUED:
-            engine.model.change_state(snapshot, State.RUNNING, at)
-        return True
-    behavior = limit.get("behavior", "QUEUE")
-    if behavior == "QUEUE":
-        engine.model.change_state(snapshot, State.QUEUED, at)
-    elif behavior == "CANCEL":
-        engine.model.change_state(snapshot, State.CANCELLED, at)
-    else:
-        engine.model.change_state(snapshot, State.FAILED, at)
-    return False
 
 
 def _waiting_subflow_results(
@@ -153,7 +115,7 @@ def execution_process(
         task_rows = list(TaskRun.objects.filter(execution=row).order_by("position"))
         snapshot = repository.to_snapshot(row, task_rows)
         was_state = snapshot.state.current
-        if not _concurrency_gate(row, plan, snapshot, at):
+        if not limits.concurrency_gate(row, plan, snapshot, at):
             if snapshot.state.current is not was_state:
                 repository.apply_execution(row, snapshot)
                 row.save()
@@ -162,21 +124,25 @@ def execution_process(
             transaction.on_commit(out.send)
             return None
         events.extend(_waiting_subflow_results(row, plan, snapshot))
-        outcome = engine.process(
-            plan, snapshot, events, at, envs=run_envs(), globals=settings.KESTRA["GLOBALS"]
-        )
-        for dropped in outcome.dropped:
-            logger.info("execution %s: dropped %s", execution_id, dropped)
-        repository.save_task_runs(row, snapshot, outcome, {t.id: t for t in task_rows})
+        task_runs = {t.id: t for t in task_rows}
+        for _ in range(3):  # a child that cannot be created fails its task: decide again
+            outcome = engine.process(
+                plan, snapshot, events, at, envs=run_envs(), globals=settings.KESTRA["GLOBALS"]
+            )
+            for dropped in outcome.dropped:
+                logger.info("execution %s: dropped %s", execution_id, dropped)
+            repository.save_task_runs(row, snapshot, outcome, task_runs)
+            _save_logs(row, outcome.logs, at)
+            events = [_create_child(row, request, at, out) for request in outcome.subflow_requests]
+            events = [event for event in events if event is not None]
+            if not events:
+                break
+            task_runs = {t.id: t for t in TaskRun.objects.filter(execution=row)}
         repository.apply_execution(row, snapshot)
         if outcome.wake_at and (ticked or outcome.wake_at != row.wake_at):
             out.tick_at(row.id, outcome.wake_at)
         row.wake_at = outcome.wake_at
-        if outcome.changed or snapshot.state.current is not was_state or row.wake_at:
-            row.save()
-        _save_logs(row, outcome.logs, at)
-        for request in outcome.subflow_requests:
-            out.tick(_create_child(row, request, at))
+        row.save()
         for request in outcome.new_execution_requests:
             out.tick(_create_retry(row, request))
         out.jobs(outcome.worker_jobs, _job_extras(row, outcome.worker_jobs))
@@ -260,25 +226,37 @@ def _save_worker_logs(row: Execution, lines: list[dict], context: dict) -> None:
     )
 
 
-def _create_child(parent: Execution, request: engine.SubflowRequest, at: datetime) -> str:
-    """Create a subflow's execution (idempotent: the engine chose its id)."""
+def _create_child(
+    parent: Execution, request: engine.SubflowRequest, at: datetime, out: dispatch.Dispatch
+) -> engine.SubflowResult | None:
+    """Create a subflow's execution (idempotent: the engine chose its id) and tick it; a flow
+    that does not exist or refuses the inputs gives a failed SubflowResult instead."""
     from executions import services
+    from kestra_site.errors import DomainError
 
-    if Execution.objects.filter(pk=request.execution_id).exists():
-        return request.execution_id
-    trigger = {
-        "id": request.parent_task_run_id,
-        "type": "io.kestra.plugin.core.flow.Subflow",
-        "variables": {
-            "executionId": parent.id,
-            "namespace": parent.namespace,
-            "flowId": parent.flow_id,
-            "flowRevision": parent.flow_revision,
-            "taskRunId": request.parent_task_run_id,
-        },
-    }
-    services.execution_create_child(parent=parent, request=request, trigger=trigger, at=at)
-    return request.execution_id
+    if not Execution.objects.filter(pk=request.execution_id).exists():
+        trigger = {
+            "id": request.parent_task_run_id,
+            "type": "io.kestra.plugin.core.flow.Subflow",
+            "variables": {
+                "executionId": parent.id,
+                "namespace": parent.namespace,
+                "flowId": parent.flow_id,
+                "flowRevision": parent.flow_revision,
+                "taskRunId": request.parent_task_run_id,
+            },
+        }
+        try:
+            with transaction.atomic():
+                services.execution_create_child(
+                    parent=parent, request=request, trigger=trigger, at=at
+                )
+        except DomainError as error:
+            return engine.SubflowResult(
+                request.parent_task_run_id, request.execution_id, State.FAILED, error=str(error)
+            )
+    out.tick(request.execution_id)
+    return None
 
 
 def _create_retry(row: Execution, request: engine.NewExecutionRequest) -> str:

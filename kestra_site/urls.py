@@ -17,6 +17,7 @@ urlpatterns = [
     path(f"api/v1/{TENANT}/", include("workers.urls"), {"tenant": TENANT}),
     path(f"api/v1/{TENANT}/", include("kestra_site.kv_api"), {"tenant": TENANT}),
     path(f"api/v1/{TENANT}/", include("kestra_site.namespace_files_api"), {"tenant": TENANT}),
+    path(f"api/v1/{TENANT}/", include("executions.api.urls"), {"tenant": TENANT}),
     path(
         "api/v1/plugins/schemas/<str:kind>",
         flow_api.FlowSchemaView.as_view(),

@@ -1,11 +1,15 @@
-"""Shared fixtures: users, authenticated API clients, the Kestra conformance corpus."""
+"""Shared fixtures: users, authenticated API clients, the Kestra conformance corpus, and a live
+cluster (real executor and worker processes) for end-to-end tests."""
 
 import base64
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
+
+from tests.processes import Cluster, broker_url, flush_broker
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = Path(os.environ.get("KESTRA_FLOWS_CORPUS", REPO.parent / "shared" / "kestra-flows"))
@@ -47,8 +51,76 @@ def anonymous(db):
 
 
 def pytest_configure(config):
-    """PBKDF2 is slow on purpose; tests create users and log in a lot."""
+    """Each test process talks to its own Redis database from the start (Celery reads
+    CELERY_BROKER_URL from the environment first), so parallel test processes and their
+    clusters never consume each other's messages. PBKDF2 is slow on purpose; tests create
+    users and log in a lot."""
+    os.environ["CELERY_BROKER_URL"] = broker_url()
     if config.pluginmanager.hasplugin("django"):
         from django.conf import settings
 
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# ---- a live cluster: executor and worker processes on the PostgreSQL test database ----------
+
+
+@pytest.fixture(scope="session")
+def cluster(django_db_setup, django_db_blocker, tmp_path_factory):
+    """An executor (queue `executor`) and a worker (queue `default`) for the whole session,
+    with Kestra's test configuration (globals, envs, encryption key) for the conformance runs.
+    """
+    from django.db import connection
+
+    from tests.conformance.checks import cluster_env
+
+    if "sqlite" in connection.vendor:
+        pytest.skip("end-to-end tests need PostgreSQL (set DATABASE_URL)")
+    settings = connection.settings_dict
+    url = (
+        f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:"
+        f"{settings['PORT'] or 5432}/{settings['NAME']}"
+    )
+    flush_broker(broker_url())
+    nodes = Cluster(url, tmp_path_factory.mktemp("cluster-logs"))
+    env = nodes.env(**cluster_env())
+    try:
+        nodes.add(
+            "executor",
+            "executor",
+            pool="threads",
+            concurrency=6,
+            env={**env, "DATABASE_APPLICATION_NAME": "kestra-test-executor"},
+        )
+        nodes.add("worker", "default", concurrency=4, env=env)
+        nodes.wait_ready()
+        yield nodes
+    finally:
+        nodes.stop()
+
+
+@pytest.fixture
+def running(cluster, transactional_db):
+    """Tests that need executions to progress: committed data, a live executor and worker."""
+    return cluster
+
+
+def wait_for(predicate, timeout: float = 60.0, interval: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise TimeoutError("condition not met in time")
+
+
+def wait_terminal(execution_id: str, timeout: float = 60.0):
+    from executions.models import Execution
+    from executions.states import State
+
+    def done():
+        row = Execution.objects.filter(pk=execution_id).first()
+        return row if row is not None and State(row.state).is_terminal else None
+
+    return wait_for(done, timeout)

@@ -18,19 +18,19 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def broker_url() -> str:
-    """A Redis database per test process: TEST_BROKER_DB (default 9), plus 1 + the xdist index."""
+    """A Redis database per test process: TEST_BROKER_DB (default 9) + the xdist worker index."""
     index = int(os.environ.get("TEST_BROKER_DB", "9"))
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     if worker.startswith("gw") and worker[2:].isdigit():
-        index += 1 + int(worker[2:])
+        index += int(worker[2:])
     base = os.environ.get("TEST_BROKER_BASE", "redis://127.0.0.1:6379")
-    return f"{base}/{index}"
+    return f"{base}/{index % 16}"
 
 
-def flush_broker() -> None:
+def flush_broker(url: str) -> None:
     import redis
 
-    redis.Redis.from_url(broker_url()).flushdb()
+    redis.Redis.from_url(url).flushdb()
 
 
 @dataclass
@@ -79,13 +79,14 @@ class Cluster:
 
     database_url: str
     logs: Path
+    broker: str = field(default_factory=broker_url)
     components: list[Component] = field(default_factory=list)
 
     def env(self, **extra: str) -> dict[str, str]:
         env = dict(os.environ)
         env.update(
             DATABASE_URL=self.database_url,
-            CELERY_BROKER_URL=broker_url(),
+            CELERY_BROKER_URL=self.broker,
             PYTHONUNBUFFERED="1",
             DATABASE_CONN_MAX_AGE="600",
         )

@@ -27,13 +27,15 @@ def test_live_workers_and_groups(api, settings):
     make_worker("w1@h:1", ["default"], 1)
     make_worker("w2@h:2", ["gpu", "etl"], 1)
     make_worker("dead@h:3", ["default"], 3600)
-    workers = api.get("/api/v1/main/workers").json()
-    assert sorted(w["id"] for w in workers) == ["w1@h:1", "w2@h:2"]
-    assert all(w["alive"] for w in workers)
+    # (a live test cluster may be heartbeating into the same database: look at ours only)
+    workers = {w["id"]: w for w in api.get("/api/v1/main/workers").json()}
+    assert {"w1@h:1", "w2@h:2"} <= set(workers) and "dead@h:3" not in workers
+    assert workers["w2@h:2"]["alive"] and workers["w2@h:2"]["groups"] == ["gpu", "etl"]
     everyone = api.get("/api/v1/main/workers?all=true").json()
     assert {w["id"]: w["alive"] for w in everyone}["dead@h:3"] is False
     groups = {g["key"]: g for g in api.get("/api/v1/main/worker-groups").json()}
-    assert groups["default"]["liveWorkers"] == ["w1@h:1"]
+    assert "w1@h:1" in groups["default"]["liveWorkers"]
+    assert "dead@h:3" not in groups["default"]["liveWorkers"]
     assert groups["gpu"]["declared"] and groups["gpu"]["liveWorkers"] == ["w2@h:2"]
     assert groups["etl"]["declared"] is False
 

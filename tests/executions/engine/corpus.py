@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import os
-import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from executions.states import State
+from tests.conformance import checks as corpus_checks
+from tests.conformance.checks import CORPUS, ENVS, GLOBALS, load_jsonl, manifest
 from tests.executions.engine.harness import Harness
 
-CORPUS = Path(
-    os.environ.get(
-        "KESTRA_FLOWS_CORPUS",
-        Path(__file__).resolve().parents[3].parent / "shared" / "kestra-flows",
-    )
-)
-GLOBALS = {"string": "string", "int": 1, "bool": True, "nested": {"int": 2}}
-ENVS = {"test1": "true", "test2": "Pass by env"}
+__all__ = ["CORPUS", "load_jsonl", "manifest"]
 
 # Scenarios that need a part of the product the engine does not have: the reason says which.
 NEEDS = {
@@ -73,20 +64,6 @@ class Result:
     reason: str = ""
 
 
-def load_jsonl(name: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in (CORPUS / name).read_text().splitlines() if line]
-
-
-def manifest() -> dict[str, list[str]]:
-    rows = (CORPUS / "MANIFEST.tsv").read_text().splitlines()
-    header = rows[0].split("\t")
-    result = {}
-    for row in rows[1:]:
-        cells = dict(zip(header, row.split("\t"), strict=False))
-        result[cells["file"]] = [f for f in cells.get("features_used", "").split(",") if f]
-    return result
-
-
 def _inputs(scenario: dict[str, Any], source: str) -> dict[str, Any] | None:
     inputs = scenario.get("inputs")
     if scenario.get("input_mode") != "typed" or inputs is None:
@@ -133,67 +110,9 @@ def run_scenario(scenario: dict[str, Any]) -> Harness:
     return harness
 
 
-def _path(value: Any, path: Any) -> Any:
-    keys = path if isinstance(path, list) else str(path).split(".")
-    for key in keys:
-        if isinstance(value, dict):
-            value = value.get(key)
-        elif isinstance(value, list) and str(key).isdigit():
-            value = value[int(key)] if int(key) < len(value) else None
-        else:
-            return None
-    return value
-
-
-def _compare(check: dict[str, Any], actual: Any) -> str | None:
-    if "equals" in check and actual != check["equals"]:
-        return f"expected {check['equals']!r}, got {actual!r}"
-    if "contains" in check and (actual is None or check["contains"] not in actual):
-        return f"expected to contain {check['contains']!r}, got {actual!r}"
-    if "matches" in check and not re.fullmatch(check["matches"], str(actual)):
-        return f"expected to match {check['matches']!r}, got {actual!r}"
-    if "starts_with" in check and not str(actual).startswith(check["starts_with"]):
-        return f"expected to start with {check['starts_with']!r}, got {actual!r}"
-    if "ends_with" in check and not str(actual).endswith(check["ends_with"]):
-        return f"expected to end with {check['ends_with']!r}, got {actual!r}"
-    return None
-
-
 def evaluate(check: dict[str, Any], harness: Harness) -> str | None:
     """None when the check holds, else why not; manual and rejected checks are not ours."""
-    from executions.engine.context import Run
-
-    execution = harness.execution
-    kind = check["kind"]
-    if kind == "state":
-        return _compare(check, execution.state.current.value)
-    if kind == "taskrun_count":
-        return _compare(check, len(execution.task_run_list))
-    runs = harness.task_runs(check["task"]) if "task" in check else []
-    if kind == "task_state":
-        if check["equals"] == "absent":
-            return None if not runs else f"{check['task']} ran"
-        states = {t.state.current.value for t in runs}
-        return None if states == {check["equals"]} else f"{check['task']} {sorted(states)}"
-    if kind == "task_count":
-        return _compare(check, len(runs))
-    if kind == "attempts":
-        return _compare(check, len(runs[0].attempts)) if runs else f"{check['task']} absent"
-    if kind == "output":
-        if "value_chain" in check:
-            run = Run(harness.flow, execution, harness.now, None, harness.ids, {})
-            runs = [t for t in runs if run.value_chain(t) == check["value_chain"]]
-        if not runs:
-            return f"no task run {check['task']} {check.get('value_chain', '')}"
-        return _compare(check, _path(runs[0].outputs or {}, check["path"]))
-    if kind == "label":
-        labels = {item["key"]: item["value"] for item in execution.labels}
-        return _compare(check, labels.get(check["key"]))
-    if kind == "flow_output":
-        return _compare(check, (execution.outputs or {}).get(check["key"]))
-    if kind == "input":
-        return _compare(check, _path(execution.inputs or {}, check["path"]))
-    return None
+    return corpus_checks.evaluate(check, harness.execution)
 
 
 def unsupported(scenario: dict[str, Any], features: list[str]) -> str | None:
@@ -221,11 +140,7 @@ def check_scenario(
         harness = run_scenario(scenario)
     except Exception as error:  # a crash is a finding: report it, do not stop the report
         return Result(scenario, "error", f"{type(error).__name__}: {error}"[:160])
-    problems = []
-    for check in checks:
-        problem = evaluate(check, harness)
-        if problem:
-            problems.append(f"{check['kind']}: {problem}")
+    problems = corpus_checks.problems(checks, harness.execution)
     if problems:
         return Result(scenario, "fail", "; ".join(problems)[:200])
     return Result(scenario, "pass")
