@@ -70,11 +70,30 @@ def run_cases(
         if case.kind == "execute":
             groups.setdefault(drivers.group_key(case), []).append(case)
     ordered = sorted(groups.values(), key=lambda g: -drivers.expected_seconds(g))
-    with ThreadPoolExecutor(max(1, parallel)) as pool:
-        for group_results in pool.map(lambda g: _run_group(g, timeout), ordered):
-            for result in group_results:
-                done(result)
+    # Scenarios whose outcome depends on wall-clock durations (retry maxDuration, SLA, pause
+    # delays, timeouts) first, on a lightly loaded system; the rest in parallel after them.
+    timed = [g for g in ordered if _timing_sensitive(g)]
+    rest = [g for g in ordered if not _timing_sensitive(g)]
+    for phase, width in ((timed, min(4, parallel)), (rest, parallel)):
+        with ThreadPoolExecutor(max(1, width)) as pool:
+            for group_results in pool.map(lambda g: _run_group(g, timeout), phase):
+                for result in group_results:
+                    done(result)
     return [results[c.id] for c in cases]
+
+
+TIMING_MARKERS = ("maxDuration", "sla:", "delay:", "timeout:", "duration:")
+
+
+def _timing_sensitive(group: list[Case]) -> bool:
+    from tests.conformance.checks import CORPUS
+
+    return any(
+        marker in (CORPUS / name).read_text()
+        for case in group
+        for name in case.flow_files()
+        for marker in TIMING_MARKERS
+    )
 
 
 def _run_group(group: list[Case], timeout: float) -> list[Result]:
