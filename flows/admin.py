@@ -94,9 +94,6 @@ class FlowAdmin(admin.ModelAdmin):
         obj.pk = saved.pk
         obj.refresh_from_db()
 
-    def save_related(self, request, form, formsets, change) -> None:
-        """Revisions are written by the service only."""
-
     def delete_model(self, request, obj) -> None:
         services.flow_delete(namespace=obj.namespace, flow_id=obj.flow_id, user=request.user)
 
