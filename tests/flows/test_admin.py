@@ -31,20 +31,26 @@ def test_add_shows_validation_errors_with_their_line(admin_client):
         "id: x\nnamespace: company.team\n"
         "tasks:\n  - id: t\n    type: io.kestra.plugin.core.log.Nope\n"
     )
-    page = admin_client.post("/admin/flows/flow/add/", {"source": bad})
+    page = post_form(admin_client, "/admin/flows/flow/add/", bad)
     assert page.status_code == 200  # the form again, not a redirect
     text = page.content.decode()
     assert "line 5" in text and "tasks[0].type" in text
     assert not Flow.objects.exists()
 
 
+def post_form(client, url: str, source: str):
+    """Post the form as a browser would: the source plus the inline's hidden fields."""
+    page = client.get(url).content.decode()
+    return client.post(url, {"source": source, **inline_fields(page)})
+
+
 def test_add_and_change_go_through_the_service(admin_client):
-    response = admin_client.post("/admin/flows/flow/add/", {"source": flow_source()})
+    response = post_form(admin_client, "/admin/flows/flow/add/", flow_source())
     assert response.status_code == 302
     flow = selectors.flow_get("company.team", "hello")
     assert flow.revision == 1 and flow.source == flow_source()
-    response = admin_client.post(
-        f"/admin/flows/flow/{flow.pk}/change/", {"source": flow_source(message="Bye")}
+    response = post_form(
+        admin_client, f"/admin/flows/flow/{flow.pk}/change/", flow_source(message="Bye")
     )
     assert response.status_code == 302
     assert selectors.flow_get("company.team", "hello").revision == 2
@@ -54,8 +60,8 @@ def test_add_and_change_go_through_the_service(admin_client):
 
 def test_identity_cannot_change_in_the_admin(admin_client):
     flow = services.flow_create(source=flow_source())
-    page = admin_client.post(
-        f"/admin/flows/flow/{flow.pk}/change/", {"source": flow_source(flow_id="other")}
+    page = post_form(
+        admin_client, f"/admin/flows/flow/{flow.pk}/change/", flow_source(flow_id="other")
     )
     assert page.status_code == 200 and "Illegal flow id update" in page.content.decode()
 
