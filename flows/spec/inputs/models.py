@@ -37,27 +37,7 @@ INPUT_TYPES = (
     "YAML",
     "EMAIL",
 )
-InputType = Literal[
-    "STRING",
-    "ENUM",
-    "SELECT",
-    "MULTISELECT",
-    "INT",
-    "FLOAT",
-    "BOOLEAN",
-    "BOOL",
-    "DATETIME",
-    "DATE",
-    "TIME",
-    "DURATION",
-    "FILE",
-    "JSON",
-    "URI",
-    "SECRET",
-    "ARRAY",
-    "YAML",
-    "EMAIL",
-]
+InputType = Literal[INPUT_TYPES]  # the same names, as a type
 
 
 def _iso(parse: Any, what: str) -> Any:
