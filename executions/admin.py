@@ -19,7 +19,15 @@ class ReadOnly(admin.ModelAdmin):
 
 class TaskRunInline(admin.TabularInline):
     model = TaskRun
-    fields = ["task_id", "value", "state", "start_date", "end_date", "parent_task_run_id"]
+    fields = [
+        "task_id",
+        "value",
+        "state",
+        "status_reason",
+        "start_date",
+        "end_date",
+        "parent_task_run_id",
+    ]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -79,7 +87,16 @@ class ExecutionAdmin(ReadOnly):
 
 @admin.register(TaskRun)
 class TaskRunAdmin(ReadOnly):
-    list_display = ["id", "task_id", "execution", "value", "state", "start_date", "end_date"]
+    list_display = [
+        "id",
+        "task_id",
+        "execution",
+        "value",
+        "state",
+        "status_reason",
+        "start_date",
+        "end_date",
+    ]
     list_filter = ["state", "execution__namespace", "execution__flow_id"]
     search_fields = ["id", "task_id", "execution__id"]
     list_select_related = ["execution"]

@@ -16,6 +16,7 @@ logger = logging.getLogger(__name__)
 
 TICK_TASK = "executions.tick"
 RESULT_TASK = "executions.result"
+LOST_TASK = "executions.lost"  # a worker gave up an attempt on shutdown
 RUN_TASK = "workers.run"
 EXECUTOR_QUEUE = "executor"
 

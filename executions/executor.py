@@ -18,11 +18,14 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.db import transaction
 
-from executions import dispatch, engine, limits, repository
+from executions import dispatch, engine, limits, repository, subflow_outputs
 from executions.engine.model import StateInfo
+from executions.engine.plan import FOREACH_ITEM_EXECUTABLE
+from executions.inputs.declared import declared_list
 from executions.models import Execution, LogEntry, TaskRun
 from executions.states import State
 from flows import selectors as flow_selectors
+from workers import selectors as worker_selectors
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +64,7 @@ def _waiting_subflow_results(
     """SubflowResult events for children that have ended: read from the database, so a lost
     or repeated message changes nothing (the engine drops a result for a finished task run)."""
     waiting = {
-        t.id
+        t.id: t
         for t in snapshot.task_run_list
         if t.state.current is State.RUNNING and plan.nodes[t.task_id].kind == "executable"
     }
@@ -72,6 +75,9 @@ def _waiting_subflow_results(
     for child in Execution.objects.filter(parent_id=row.id, state__in=terminal):
         task_run_id = (child.trigger or {}).get("variables", {}).get("taskRunId")
         if task_run_id not in waiting:
+            continue
+        if plan.nodes[waiting[task_run_id].task_id].type == FOREACH_ITEM_EXECUTABLE:
+            events += subflow_outputs.item_results(snapshot, waiting[task_run_id], child)
             continue
         child_rows = list(TaskRun.objects.filter(execution=child).order_by("position"))
         child_snapshot = repository.to_snapshot(child, child_rows)
@@ -125,9 +131,16 @@ def execution_process(
             return None
         events.extend(_waiting_subflow_results(row, plan, snapshot))
         task_runs = {t.id: t for t in task_rows}
+        groups = worker_selectors.worker_groups_config()
         for _ in range(3):  # a child that cannot be created fails its task: decide again
             outcome = engine.process(
-                plan, snapshot, events, at, envs=run_envs(), globals=settings.KESTRA["GLOBALS"]
+                plan,
+                snapshot,
+                events,
+                at,
+                envs=run_envs(),
+                globals=settings.KESTRA["GLOBALS"],
+                worker_groups=groups,
             )
             for dropped in outcome.dropped:
                 logger.info("execution %s: dropped %s", execution_id, dropped)
@@ -145,7 +158,7 @@ def execution_process(
         row.save()
         for request in outcome.new_execution_requests:
             out.tick(_create_retry(row, request))
-        out.jobs(outcome.worker_jobs, _job_extras(row, outcome.worker_jobs))
+        out.jobs(outcome.worker_jobs, _job_extras(row, plan, outcome.worker_jobs))
         out.kills(outcome.kill_jobs)
         if outcome.terminal and was_state is not snapshot.state.current:
             out.after_terminal(row)
@@ -153,12 +166,17 @@ def execution_process(
     return outcome
 
 
-def _job_extras(row: Execution, jobs: list[engine.WorkerJob]) -> dict[str, dict]:
-    """What a job needs from the repository that the engine does not carry: the execution's
-    error logs for `errorLogs()` (workers never read the database)."""
+def _job_extras(
+    row: Execution, plan: engine.FlowPlan, jobs: list[engine.WorkerJob]
+) -> dict[str, dict]:
+    """What a job needs that the engine does not carry: the flow's SECRET inputs (the worker
+    decrypts them) and the execution's error logs for `errorLogs()` (workers never read the
+    database)."""
+    secrets = [i for i in declared_list(plan.inputs) if i.get("type") == "SECRET"]
+    extras: dict[str, dict] = {j.task_run_id: {"secret_inputs": secrets} for j in jobs if secrets}
     wanting = [j for j in jobs if "errorLogs" in json.dumps(j.task)]
     if not wanting:
-        return {}
+        return extras
     error_logs = [
         {
             "taskId": task_id,
@@ -173,7 +191,9 @@ def _job_extras(row: Execution, jobs: list[engine.WorkerJob]) -> dict[str, dict]
         .order_by("timestamp", "id")
         .values_list("task_id", "task_run_id", "message", "level", "timestamp")
     ]
-    return {j.task_run_id: {"error_logs": error_logs} for j in wanting}
+    for job in wanting:
+        extras.setdefault(job.task_run_id, {})["error_logs"] = error_logs
+    return extras
 
 
 def _save_logs(row: Execution, lines: list[engine.LogLine], at: datetime) -> None:
@@ -214,9 +234,10 @@ def _save_worker_logs(row: Execution, lines: list[dict], context: dict) -> None:
                 tenant=row.tenant,
                 namespace=row.namespace,
                 flow_id=row.flow_id,
-                task_run_id=context.get("task_run_id"),
-                task_id=context.get("task_id"),
-                attempt_number=context.get("attempt"),
+                # a WorkingDirectory's child logs name their own task run
+                task_run_id=line.get("task_run_id") or context.get("task_run_id"),
+                task_id=line.get("task_id") or context.get("task_id"),
+                attempt_number=line.get("attempt") or context.get("attempt"),
                 level=line["level"],
                 message=line["message"],
                 timestamp=datetime.fromisoformat(line["timestamp"].replace("Z", "+00:00")),

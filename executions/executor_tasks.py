@@ -1,4 +1,5 @@
-"""Tasks that read the repository run on the executor side: log.Fetch and execution.Resume."""
+"""Tasks that read the repository run on the executor side: log.Fetch, execution.Resume (and
+those of repository_tasks)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ from typing import Any
 
 from celery import shared_task
 
+from executions import repository_tasks
 from workers.plugins import RunContext, TaskFailure, register
 
 LOCAL_TASK = "executions.run_local"
 FETCH = ("io.kestra.plugin.core.log.Fetch", "io.kestra.core.tasks.log.Fetch")
 RESUME = ("io.kestra.plugin.core.execution.Resume",)
-LOCAL_TYPES = frozenset(FETCH + RESUME)
+# log.Fetch and Resume here; Count, the purges and trigger.Toggle in repository_tasks
+LOCAL_TYPES = frozenset(FETCH + RESUME + repository_tasks.TYPES)
 LEVELS = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR"]
 
 

@@ -19,6 +19,7 @@ from executions.states import State
 from workers.models import WorkerInstance
 
 logger = logging.getLogger(__name__)
+WAITING = "waiting:"
 
 
 def _parse(value: str) -> datetime:
@@ -56,6 +57,12 @@ def record_heartbeat(payload: dict) -> None:
             "worker %s holds superseded job %s: stopping it", payload.get("worker_id"), job
         )
         dispatch.celery().control.revoke(job, terminate=True, signal="SIGTERM")
+    if payload.get("stopping") == "gone":  # its last word on a warm shutdown
+        WorkerInstance.objects.filter(worker_id=payload["worker_id"]).delete()
+        return
+    held = [job.rpartition(":")[0] for job in payload.get("running") or []]
+    if held:
+        clear_waiting(held)
     now = datetime.now(UTC)
     WorkerInstance.objects.update_or_create(
         worker_id=payload["worker_id"],
@@ -98,8 +105,18 @@ def _dispatched_since(attempts: list[dict]) -> datetime | None:
     return _parse(histories[-1]["date"]) if histories else None
 
 
-def lost_attempts(now: datetime | None = None) -> list[tuple[str, str, int]]:
-    """(execution id, task run id, attempt) of the attempts whose worker is gone."""
+class Scan:
+    """What the sweeper found among running attempts (each as execution, task run, attempt)."""
+
+    def __init__(self) -> None:
+        self.lost: list[tuple[str, str, int]] = []
+        # attempts waiting in the queue of a group no live worker serves, not yet flagged
+        self.unserved: list[tuple[str, str, int, str]] = []
+        # task runs flagged as waiting whose group has a live worker again
+        self.revived: list[str] = []
+
+
+def scan(now: datetime | None = None) -> Scan:
     now = now or datetime.now(UTC)
     grace = timedelta(seconds=settings.KESTRA["HEARTBEAT_TIMEOUT_SECONDS"])
     live = list(live_workers(now))
@@ -107,31 +124,43 @@ def lost_attempts(now: datetime | None = None) -> list[tuple[str, str, int]]:
     served = {queue for worker in live for queue in worker.queues}
     candidates = TaskRun.objects.filter(
         state=State.RUNNING.value, flowable__isnull=True
-    ).values_list("execution_id", "id", "attempts", "worker_group")
-    lost: list[tuple[str, str, int]] = []
+    ).values_list("execution_id", "id", "attempts", "worker_group", "status_reason")
+    found = Scan()
     depth: dict[str, int] = {}
-    for execution_id, task_run_id, attempts, group in candidates:
+    for execution_id, task_run_id, attempts, group, reason in candidates:
+        queue = dispatch.worker_queue(group)
+        waiting = (reason or "").startswith(WAITING)
+        if waiting and queue in served:
+            found.revived.append(task_run_id)
         since = _dispatched_since(attempts)
         if since is None or now - since < grace:
             continue
         attempt = len(attempts)
         if dispatch.job_message_id(task_run_id, attempt) in held:
             continue
-        queue = dispatch.worker_queue(group)
         if queue not in served:
-            continue  # fallback WAIT: nobody serves the group; the job waits in its queue
+            if not waiting:  # the group lost its last worker: its fallback decides
+                found.unserved.append((execution_id, task_run_id, attempt, queue))
+            continue
         for name in (queue, dispatch.EXECUTOR_QUEUE):
             if name not in depth:
                 depth[name] = queue_depth(name)
         if depth[queue] or depth[dispatch.EXECUTOR_QUEUE]:
             continue  # it may still be queued, or its result may be on its way
-        lost.append((execution_id, task_run_id, attempt))
-    return lost
+        found.lost.append((execution_id, task_run_id, attempt))
+    return found
+
+
+def lost_attempts(now: datetime | None = None) -> list[tuple[str, str, int]]:
+    """(execution id, task run id, attempt) of the attempts whose worker is gone."""
+    return scan(now).lost
 
 
 def resubmit_lost(now: datetime | None = None) -> int:
-    lost = lost_attempts(now)
-    for execution_id, task_run_id, attempt in lost:
+    """The sweeper's liveness pass: resubmit lost attempts, apply workerGroup fallbacks to
+    jobs whose group has no live worker, and clear waiting reasons of groups served again."""
+    found = scan(now)
+    for execution_id, task_run_id, attempt in found.lost:
         logger.warning(
             "attempt %s of task run %s (execution %s) lost its worker: resubmitting",
             attempt,
@@ -139,7 +168,34 @@ def resubmit_lost(now: datetime | None = None) -> int:
             execution_id,
         )
         executor.execution_process(execution_id, [engine.WorkerLost(task_run_id, attempt)])
+    for execution_id, task_run_id, attempt, queue in found.unserved:
+        event = engine.WorkerUnavailable(task_run_id, attempt, queue)
+        executor.execution_process(execution_id, [event])
+    if found.revived:
+        clear_waiting(found.revived)
     WorkerInstance.objects.filter(
         last_seen__lt=(now or datetime.now(UTC)) - timedelta(days=1)
     ).delete()
-    return len(lost)
+    return len(found.lost) + len(found.unserved)
+
+
+def clear_waiting(task_run_ids: list[str]) -> None:
+    """A waiting reason no longer holds (a worker took the job, or serves its group again).
+    Informational only, so a plain update rather than an engine decision."""
+    TaskRun.objects.filter(id__in=task_run_ids, status_reason__startswith=WAITING).update(
+        status_reason=None
+    )
+
+
+def report_lost(payload: dict) -> None:
+    """A worker stopping on SIGTERM gave up an attempt after its grace period: resubmit it
+    now rather than after the heartbeat timeout (dropped if its result came first)."""
+    logger.warning(
+        "worker %s stopped attempt %s of task run %s on shutdown: resubmitting",
+        payload.get("worker_id"),
+        payload["attempt"],
+        payload["task_run_id"],
+    )
+    executor.execution_process(
+        payload["execution_id"], [engine.WorkerLost(payload["task_run_id"], payload["attempt"])]
+    )

@@ -69,6 +69,8 @@ class TaskRun(models.Model):
     worker_group = models.CharField(max_length=100, null=True, blank=True)
     # What a flowable decided once (If branch, Switch case, ForEach values): engine bookkeeping.
     flowable = models.JSONField(null=True, blank=True)
+    # Why the task run does not move, e.g. "waiting: no worker subscribed to queue gpu".
+    status_reason = models.TextField(null=True, blank=True)
     start_date = models.DateTimeField(null=True)
     end_date = models.DateTimeField(null=True)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.db import connection
+
 from executions import engine
 from executions.engine.model import Attempt, History, StateInfo
 from executions.models import Execution, TaskRun
@@ -19,6 +21,7 @@ TASK_RUN_FIELDS = [
     "resume_state",
     "worker_group",
     "flowable",
+    "status_reason",
     "start_date",
     "end_date",
     "value",
@@ -77,6 +80,7 @@ def to_snapshot(row: Execution, task_rows: list[TaskRun]) -> engine.Execution:
             resume_state=State(t.resume_state) if t.resume_state else None,
             worker_group=t.worker_group,
             flowable=t.flowable,
+            status_reason=t.status_reason,
         )
         for t in task_rows
     ]
@@ -106,6 +110,7 @@ def _fill(row: TaskRun, task_run: engine.TaskRun) -> TaskRun:
     row.resume_state = task_run.resume_state.value if task_run.resume_state else None
     row.worker_group = task_run.worker_group
     row.flowable = task_run.flowable
+    row.status_reason = task_run.status_reason
     row.start_date = task_run.state.start_date
     row.end_date = task_run.state.end_date
     row.value = task_run.value
@@ -142,4 +147,26 @@ def save_task_runs(
         TaskRun.objects.bulk_create(created)
     changed = [_fill(existing[i], by_id[i]) for i in outcome.changed_task_runs if i in existing]
     if changed:
-        TaskRun.objects.bulk_update(changed, TASK_RUN_FIELDS)
+        _update_rows(changed)
+
+
+def _update_rows(rows: list[TaskRun]) -> None:
+    """One parameterized UPDATE, executed for every changed row (psycopg pipelines them).
+
+    Django's bulk_update builds a CASE expression per field and row: ~12 ms for one row of
+    13 fields on the executor's hot path, against ~0.5 ms for this."""
+    fields = [TaskRun._meta.get_field(name) for name in TASK_RUN_FIELDS]
+    quote = connection.ops.quote_name
+    # Only model metadata (table and column names, quoted) goes into the text; values are
+    # parameters.
+    sql = (
+        f"UPDATE {quote(TaskRun._meta.db_table)} SET "  # noqa: S608
+        + ", ".join(f"{quote(f.column)} = %s" for f in fields)
+        + f" WHERE {quote('id')} = %s"
+    )
+    params = [
+        [f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields] + [row.pk]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)

@@ -25,15 +25,23 @@ def tick(execution_id: str) -> None:
 @shared_task(name=dispatch.RESULT_TASK, ignore_result=True)
 def result(payload: dict) -> None:
     """A worker finished an attempt: store its logs and apply the result."""
+    children = payload.get("children")
+    logs = list(payload.get("logs") or [])
+    for child in children or []:  # a WorkingDirectory: each child's logs under its task run
+        context = {"task_run_id": child.get("id"), "task_id": child.get("taskId"), "attempt": 1}
+        logs += [{**line, **context} for line in child.get("logs") or []]
     event = WorkerResult(
         task_run_id=payload["task_run_id"],
         attempt=payload["attempt"],
         state=payload["state"],
         outputs=payload.get("outputs"),
         error=payload.get("error"),
+        children=[{k: v for k, v in c.items() if k != "logs"} for c in children]
+        if children is not None
+        else None,
     )
     executor.execution_process(
-        payload["execution_id"], [event], worker_logs=payload.get("logs") or [], log_context=payload
+        payload["execution_id"], [event], worker_logs=logs, log_context=payload
     )
 
 
@@ -41,6 +49,12 @@ def result(payload: dict) -> None:
 def heartbeat(payload: dict) -> None:
     """A worker is alive: record its queues and the jobs it holds."""
     liveness.record_heartbeat(payload)
+
+
+@shared_task(name=dispatch.LOST_TASK, ignore_result=True)
+def lost(payload: dict) -> None:
+    """A worker shutting down stopped an attempt: resubmit it at once."""
+    liveness.report_lost(payload)
 
 
 OPEN = [s.value for s in State if not s.is_terminal]

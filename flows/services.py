@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 
 from flows import spec
 from flows.models import Flow, FlowRevision
-from flows.source_edit import set_disabled
+from flows.source_edit import set_disabled, set_trigger_disabled
 from flows.spec.errors import FlowSpecError, Violation
 from kestra_site.errors import InvalidInput, NotFound
 
@@ -139,6 +139,26 @@ def flow_set_disabled(*, namespace: str, flow_id: str, disabled: bool, user=None
         if flow.disabled == disabled:
             return flow
         source = set_disabled(flow.source, disabled)
+        return _save_update(flow, source, flow_parse(source), user)
+
+
+def flow_set_trigger_disabled(
+    *, namespace: str, flow_id: str, trigger_id: str, disabled: bool, user=None
+) -> Flow:
+    """Disable or enable one trigger of a flow by editing its `disabled:` in the source (a new
+    revision); there is no separate trigger state yet."""
+    with transaction.atomic():
+        flow = _locked(namespace, flow_id)
+        if flow is None or flow.deleted:
+            raise NotFound(f"Flow not found: {namespace}.{flow_id}")
+        try:
+            source = set_trigger_disabled(flow.source, trigger_id, disabled)
+        except KeyError:
+            raise NotFound(
+                f"Unable to find trigger {trigger_id} for the flow {namespace}.{flow_id}"
+            ) from None
+        if source == flow.source:
+            return flow
         return _save_update(flow, source, flow_parse(source), user)
 
 

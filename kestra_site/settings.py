@@ -216,6 +216,12 @@ KESTRA = {
     # Worker groups a flow may name in `workerGroup.key` (Kestra EE declares them too).
     "WORKER_GROUPS": env_list("KESTRA_WORKER_GROUPS", "default"),
     "DEFAULT_WORKER_GROUP": "default",
+    # Default worker group per namespace (longest prefix wins), JSON: {"company.gpu": "gpu"}.
+    "NAMESPACE_WORKER_GROUPS": json.loads(os.environ.get("KESTRA_NAMESPACE_WORKER_GROUPS", "{}")),
+    # On SIGTERM a worker lets running tasks finish this long, then stops and reports them.
+    "WORKER_SHUTDOWN_GRACE_SECONDS": float(
+        os.environ.get("KESTRA_WORKER_SHUTDOWN_GRACE_SECONDS", "30")
+    ),
     # `envs.<name>` in expressions: environment variables with this prefix (Kestra's default).
     "ENV_VARS_PREFIX": os.environ.get("KESTRA_ENV_VARS_PREFIX", "ENV_"),
     # `globals.<name>` in expressions, as a JSON object.

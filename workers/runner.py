@@ -10,6 +10,7 @@ import os
 from datetime import UTC, datetime
 from typing import Any
 
+from executions.inputs.runtime import decrypt_secrets, secret_values
 from executions.templating import Functions, Renderer
 from workers.attempt import SecretMask, guarded, timeout_message, timeout_seconds
 from workers.hooks import storage_functions
@@ -51,11 +52,18 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
 
     from kestra_site.storage import InternalStorage
 
+    inputs_mask = SecretMask()  # SECRET inputs: hidden in logs, returned as is in outputs
+    try:
+        variables = with_secret_inputs(job, inputs_mask)
+    except Exception as error:  # a wrong key or a damaged value fails the task, as in Kestra
+        message = f"Unable to decrypt the SECRET inputs: {type(error).__name__}: {error}"
+        log("ERROR", message)
+        return _payload(job, RunResult("FAILED", None, message), logs)
     context = RunContext(
         task=job["task"],
-        variables=job["variables"],
+        variables=variables,
         renderer=renderer(job, mask),
-        log=mask.log(log),
+        log=mask.log(inputs_mask.log(log)),
         attempt=job["attempt"],
         sleep=cancel.sleep,
         storage=InternalStorage(),
@@ -68,7 +76,37 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
         result = RunResult("FAILED", result.outputs, timeout_message(timeout))
         context.log("ERROR", result.error or "")
     result.outputs = mask.value(result.outputs)
-    result.error = mask.value(result.error)
+    result.error = inputs_mask.value(mask.value(result.error))
+    if result.children is not None:  # a WorkingDirectory: mask what each child reported
+        result.children = [_masked(child, mask, inputs_mask) for child in result.children]
+    return _payload(job, result, logs)
+
+
+def _masked(child: dict[str, Any], mask: SecretMask, inputs_mask: SecretMask) -> dict[str, Any]:
+    logs = [
+        {**line, "message": inputs_mask.text(mask.text(line["message"]))}
+        for line in child.get("logs") or []
+    ]
+    error = inputs_mask.value(mask.value(child.get("error")))
+    return {**child, "outputs": mask.value(child.get("outputs")), "error": error, "logs": logs}
+
+
+def with_secret_inputs(job: dict[str, Any], log_mask: SecretMask) -> dict[str, Any]:
+    """The job's variables with the flow's SECRET inputs (`secret_inputs`, from the executor)
+    decrypted with this worker's key; their clear values are remembered for log masking."""
+    variables: dict[str, Any] = job["variables"]
+    declared = job.get("secret_inputs")
+    if not declared or not variables.get("inputs"):
+        return variables
+    from kestra_site import encryption
+
+    inputs = decrypt_secrets(declared, variables["inputs"], encryption.decrypt)
+    for value in secret_values(declared, inputs):
+        log_mask.remember(value)
+    return {**variables, "inputs": inputs}
+
+
+def _payload(job: dict[str, Any], result: RunResult, logs: list[dict[str, str]]) -> dict[str, Any]:
     return {
         "execution_id": job["execution_id"],
         "task_run_id": job["task_run_id"],
@@ -78,4 +116,5 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
         "outputs": result.outputs,
         "error": result.error,
         "logs": logs,
+        **({"children": result.children} if result.children is not None else {}),
     }

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 
+from executions.engine import WorkerGroups
 from workers.models import WorkerInstance
 
 
@@ -36,3 +37,31 @@ def worker_groups() -> list[dict]:
         }
         for name in sorted(names)
     ]
+
+
+def served_queues(now: datetime | None = None) -> set[str]:
+    """The queues (worker groups) at least one live, not stopping, worker consumes."""
+    cutoff = _cutoff(now or datetime.now(UTC))
+    rows = WorkerInstance.objects.filter(last_seen__gte=cutoff).values_list("queues", flat=True)
+    return {queue for queues in rows for queue in queues or []}
+
+
+def worker_groups_config() -> WorkerGroups:
+    """What the engine needs to place a job: namespace defaults, and a lookup of live groups
+    that reads the database once, and only if the engine asks (a job is dispatched)."""
+    from executions.executor_tasks import LOCAL_TYPES
+
+    served: set[str] | None = None
+
+    def available(queue: str) -> bool:
+        nonlocal served
+        if served is None:
+            served = served_queues()
+        return queue in served
+
+    return WorkerGroups(
+        namespace_defaults=settings.KESTRA["NAMESPACE_WORKER_GROUPS"],
+        default=settings.KESTRA["DEFAULT_WORKER_GROUP"],
+        available=available,
+        executor_types=LOCAL_TYPES,
+    )

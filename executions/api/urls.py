@@ -7,7 +7,7 @@ Kestra's create path: a POST there always creates (so a flow may be called `grap
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
-from executions.api import actions, executions, graph, logs, streams
+from executions.api import actions, executions, files, graph, logs, streams
 
 E = "executions/<str:execution_id>"
 
@@ -55,6 +55,13 @@ urlpatterns = [
     path(f"{E}/graph", _or_create(graph.ExecutionGraphView, "graph"), name="execution-graph"),
     path(f"{E}/follow", _or_create(streams.FollowExecutionView, "follow"), name="execution-follow"),
     path(f"{E}/kill", _or_create(actions.KillView, "kill"), name="execution-kill-legacy"),
+    path(f"{E}/file", _or_create(files.ExecutionFileView, "file"), name="execution-file"),
+    path(f"{E}/file/metas", files.ExecutionFileMetasView.as_view(), name="execution-file-metas"),
+    path(
+        f"{E}/file/preview",
+        files.ExecutionFilePreviewView.as_view(),
+        name="execution-file-preview",
+    ),
     path(
         "executions/<str:namespace>/<str:flow_id>",
         executions.ExecutionCreateView.as_view(),

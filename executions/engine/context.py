@@ -115,11 +115,15 @@ class Run:
         return False
 
     def create(
-        self, resolved: Resolved, parent: TaskRun | None, iteration: int | None = None
+        self,
+        resolved: Resolved,
+        parent: TaskRun | None,
+        iteration: int | None = None,
+        task_run_id: str | None = None,
     ) -> TaskRun:
         execution = self.execution
         task_run = TaskRun(
-            id=self.ids(),
+            id=task_run_id or self.ids(),
             execution_id=execution.id,
             namespace=execution.namespace,
             flow_id=execution.flow_id,

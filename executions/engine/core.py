@@ -7,10 +7,13 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from executions.engine import sla, working_directory
 from executions.engine.branches import step, step_loop
 from executions.engine.context import Resolved, Run
 from executions.engine.events import Event, KillJob, Outcome
 from executions.engine.flowables import Children, children
+from executions.engine.foreach_item import child_ids
+from executions.engine.groups import WorkerGroups
 from executions.engine.model import Execution, IdFactory, TaskRun, change_state, new_id, utcnow
 from executions.engine.plan import FlowPlan, compile_flow
 from executions.engine.results import apply, unpause_execution
@@ -39,11 +42,13 @@ def process(
     ids: IdFactory | None = None,
     envs: dict[str, Any] | None = None,
     globals: dict[str, Any] | None = None,
+    worker_groups: WorkerGroups | None = None,
 ) -> Outcome:
     """Apply `events` to `execution` (mutated in place) and decide what happens next.
 
     `flow` is a FlowPlan (compile_flow: do it once per flow revision), a flows.spec Flow or
     its Kestra JSON. Raises InvalidResume (nothing is applied) on bad resume inputs.
+    `worker_groups` gives namespace default groups and which groups have a live worker.
     """
     plan = compile_flow(flow)
     run = Run(
@@ -52,16 +57,18 @@ def process(
         now or utcnow(),
         renderer or default_renderer(),
         ids or new_id,
-        {"envs": envs or {}, "globals": globals or {}},
+        {"envs": envs or {}, "globals": globals or {}, "worker_groups": worker_groups},
     )
     for event in events:
         apply(run, event)
+    sla.check(run)
     for _ in range(MAX_PASSES):
         run.progress = False
         _pass(run)
         if not run.progress:
             break
     _timers(run, fire=False)
+    sla.wake(run)
     return run.finish()
 
 
@@ -80,6 +87,8 @@ def _pass(run: Run) -> None:
         return  # paused by a user: nothing moves until Resume
     _timers(run, fire=True)
     for task_run in _open(run):
+        if run.execution.state.current is State.KILLING:
+            return  # a workerGroup fallback CANCEL: the next pass stops the rest
         current = task_run.state.current
         if current.is_created:
             start(run, task_run)
@@ -87,11 +96,14 @@ def _pass(run: Run) -> None:
             node = run.node_of(task_run)
             if node.kind == "flowable":
                 _step_flowable(run, task_run)
-    _step_root(run)
+    if run.execution.state.current is not State.KILLING:
+        _step_root(run)
 
 
 def _step_flowable(run: Run, task_run: TaskRun) -> None:
     node = run.node_of(task_run)
+    if working_directory.waiting(node, task_run):
+        return  # its children run on a worker, in one job
     plan = children(node, task_run)
     try:
         if plan.mode == "loop":
@@ -219,19 +231,26 @@ def _kill_pass(run: Run) -> None:
     for task_run in reversed(_open(run)):
         current = task_run.state.current
         node = run.node_of(task_run)
-        if current is State.RUNNING and node.kind == "runnable":
+        if current is State.RUNNING and (
+            node.kind == "runnable" or working_directory.waiting(node, task_run)
+        ):
             run.set_state(task_run, State.KILLING)
             run.outcome.kill_jobs.append(
                 KillJob(task_run.id, run.execution.id, attempt=len(task_run.attempts))
             )
         elif current is State.RUNNING and node.kind == "executable":
-            child = (task_run.flowable or {}).get("executionId")
-            run.outcome.kill_jobs.append(
-                KillJob(task_run.id, run.execution.id, child_execution_id=child)
-            )
+            single = (task_run.flowable or {}).get("executionId")
+            for child in [single] if single else child_ids(task_run):
+                run.outcome.kill_jobs.append(
+                    KillJob(task_run.id, run.execution.id, child_execution_id=child)
+                )
             change_state(task_run.attempts[-1], State.KILLED, run.now)
             run.set_state(task_run, State.KILLED)
-        elif current in (State.RUNNING, State.KILLING) and node.kind == "flowable":
+        elif (
+            current in (State.RUNNING, State.KILLING)
+            and node.kind == "flowable"
+            and not working_directory.waiting(node, task_run)
+        ):
             kids = run.children.get(task_run.id, [])
             if all(k.state.current.is_terminal for k in kids):
                 run.set_state(task_run, State.KILLED)
@@ -240,4 +259,6 @@ def _kill_pass(run: Run) -> None:
         elif current is not State.KILLING:
             run.set_state(task_run, State.KILLED)
     if not _open(run):
-        run.set_execution_state(State.KILLED)
+        # a workerGroup fallback CANCEL cancelled a task run: the execution ends CANCELLED
+        cancelled = any(t.state.current is State.CANCELLED for t in run.execution.task_run_list)
+        run.set_execution_state(State.CANCELLED if cancelled else State.KILLED)

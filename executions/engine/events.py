@@ -20,6 +20,8 @@ class WorkerResult:
     state: State | str
     outputs: dict[str, Any] | None = None
     error: str | None = None
+    # A WorkingDirectory's job: what each child it ran reported (see working_directory.py).
+    children: list[dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +39,16 @@ class WorkerLost:
 
     task_run_id: str
     attempt: int
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerUnavailable:
+    """No live worker serves `queue`, where this attempt's job waits (the sweeper's re-check):
+    the task's workerGroup.fallback applies."""
+
+    task_run_id: str
+    attempt: int
+    queue: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +92,15 @@ class SubflowResult:
 
 
 Event = (
-    WorkerResult | WorkerStarted | WorkerLost | Kill | Pause | Resume | TimerFired | SubflowResult
+    WorkerResult
+    | WorkerStarted
+    | WorkerLost
+    | WorkerUnavailable
+    | Kill
+    | Pause
+    | Resume
+    | TimerFired
+    | SubflowResult
 )
 
 # ---- decisions (outputs of process()) --------------------------------------------------------

@@ -156,6 +156,8 @@ class TaskRun:
     resume_state: State | None = None
     worker_group: str | None = None
     flowable: dict[str, Any] | None = None
+    # Why the task run does not move (e.g. no live worker in its group); None once it runs.
+    status_reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -175,6 +177,7 @@ class TaskRun:
             "resumeState": self.resume_state.value if self.resume_state else None,
             "workerGroup": self.worker_group,
             "flowable": self.flowable,
+            "statusReason": self.status_reason,
         }
         return {k: v for k, v in data.items() if v is not None}
 
@@ -197,6 +200,7 @@ class TaskRun:
             resume_state=State(data["resumeState"]) if data.get("resumeState") else None,
             worker_group=data.get("workerGroup"),
             flowable=data.get("flowable"),
+            status_reason=data.get("statusReason"),
         )
 
 

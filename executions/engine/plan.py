@@ -23,6 +23,10 @@ LOOP_UNTIL = FLOW + "LoopUntil"
 WORKING_DIRECTORY = FLOW + "WorkingDirectory"
 SUBFLOW = FLOW + "Subflow"
 FOREACH_ITEM = FLOW + "ForEachItem"
+# The internal tasks a ForEachItem expands into (Kestra's nested classes, as their type names).
+FOREACH_ITEM_SPLIT = FOREACH_ITEM + "$ForEachItemSplit"
+FOREACH_ITEM_EXECUTABLE = FOREACH_ITEM + "$ForEachItemExecutable"
+FOREACH_ITEM_MERGE = FOREACH_ITEM + "$ForEachItemMergeOutputs"
 TEMPLATE = FLOW + "Template"
 LABELS = CORE + "execution.Labels"
 
@@ -42,9 +46,10 @@ FLOWABLE_TYPES = frozenset(
         LOOP_UNTIL,
         WORKING_DIRECTORY,
         TEMPLATE,
+        FOREACH_ITEM,
     }
 )
-EXECUTABLE_TYPES = frozenset({SUBFLOW, FOREACH_ITEM})
+EXECUTABLE_TYPES = frozenset({SUBFLOW, FOREACH_ITEM_EXECUTABLE})
 # Tasks the executor applies to the execution itself (Kestra's ExecutionUpdatableTask).
 UPDATING_TYPES = frozenset({LABELS})
 
@@ -212,6 +217,8 @@ class _Compiler:
             for key, items in (spec.get("cases") or {}).items():
                 node.branches[f"case:{key}"] = self.tasks(items, node)
             node.branches["defaults"] = self.tasks(spec.get("defaults"), node)
+        elif node.type == FOREACH_ITEM:
+            node.branches["tasks"] = [self.task(raw, node) for raw in foreach_item_tasks(spec)]
         elif node.type == DAG:
             children = []
             for entry in spec.get("tasks") or []:
@@ -223,6 +230,36 @@ class _Compiler:
             node.branches["tasks"] = self.tasks(spec.get("tasks"), node)
         node.branches["errors"] = self.tasks(spec.get("errors"), node)
         node.branches["finally"] = self.tasks(spec.get("finally"), node)
+
+
+def foreach_item_tasks(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """Kestra's ForEachItem.getTasks(): split the items, run a subflow per batch, merge outputs."""
+    task_id = str(spec["id"])
+    executable = {
+        key: spec[key]
+        for key in (
+            "namespace",
+            "flowId",
+            "revision",
+            "inputs",
+            "labels",
+            "wait",
+            "transmitFailed",
+            "inheritLabels",
+            "scheduleDate",
+        )
+        if key in spec
+    }
+    return [
+        {
+            "id": task_id + "_split",
+            "type": FOREACH_ITEM_SPLIT,
+            "items": spec.get("items"),
+            "batch": spec.get("batch") or {},
+        },
+        {"id": task_id + "_items", "type": FOREACH_ITEM_EXECUTABLE, **executable},
+        {"id": task_id + "_merge", "type": FOREACH_ITEM_MERGE},
+    ]
 
 
 def flow_source(flow: Any) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from executions.engine import foreach_item, working_directory
 from executions.engine.context import Run
 from executions.engine.events import (
     Event,
@@ -15,9 +16,11 @@ from executions.engine.events import (
     WorkerLost,
     WorkerResult,
     WorkerStarted,
+    WorkerUnavailable,
 )
+from executions.engine.groups import recheck
 from executions.engine.model import TaskRun, change_state
-from executions.engine.plan import PAUSE, Node
+from executions.engine.plan import FOREACH_ITEM_EXECUTABLE, PAUSE, WORKING_DIRECTORY, Node
 from executions.engine.retry import (
     RETRY_FAILED_TASK,
     behavior,
@@ -42,9 +45,14 @@ def apply(run: Run, event: Event) -> None:
         task_run = _current(run, event.task_run_id, event.attempt, event)
         if task_run is not None:
             task_run.attempts[-1].worker_id = event.worker_id
+            task_run.status_reason = None
             run.mark(task_run)
     elif isinstance(event, WorkerLost):
         _worker_lost(run, event)
+    elif isinstance(event, WorkerUnavailable):
+        task_run = _current(run, event.task_run_id, event.attempt, event)
+        if task_run is not None and task_run.state.current is State.RUNNING:
+            recheck(run, task_run, event.queue)
     elif isinstance(event, Kill):
         if not run.execution.state.current.is_terminal:
             run.set_execution_state(State.KILLING)
@@ -83,6 +91,11 @@ def _worker_result(run: Run, event: WorkerResult) -> None:
         return
     state = State(event.state)
     if not state.is_terminal:
+        return
+    task_run.status_reason = None
+    node = run.node_of(task_run)
+    if node.type == WORKING_DIRECTORY:
+        working_directory.apply_result(run, node, task_run, event)
         return
     change_state(task_run.attempts[-1], state, run.now)
     if event.outputs is not None:
@@ -145,7 +158,11 @@ def _worker_lost(run: Run, event: WorkerLost) -> None:
         run.set_state(task_run, State.KILLED)
         return
     run.set_state(task_run, State.RESUBMITTED)
-    dispatch(run, run.node_of(task_run), task_run)
+    node = run.node_of(task_run)
+    if node.type == WORKING_DIRECTORY:
+        working_directory.start_working_directory(run, node, task_run)
+    else:
+        dispatch(run, node, task_run)
 
 
 def _subflow_state(node: Node, child: State) -> State:
@@ -162,10 +179,14 @@ def _subflow_result(run: Run, event: SubflowResult) -> None:
     if task_run is None or task_run.state.current.is_terminal:
         _drop(run, event, "unknown or finished task run")
         return
+    node = run.node_of(task_run)
+    if node.type == FOREACH_ITEM_EXECUTABLE:
+        if not foreach_item.child_result(run, node, task_run, event):
+            _drop(run, event, "not a child execution of this task run")
+        return
     if (task_run.flowable or {}).get("executionId") != event.child_execution_id:
         _drop(run, event, "result of a superseded child execution")
         return
-    node = run.node_of(task_run)
     child = State(event.state)
     state = _subflow_state(node, child)
     if event.error is not None:

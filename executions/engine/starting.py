@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from executions.engine import groups
 from executions.engine.context import Run
 from executions.engine.events import SubflowRequest, WorkerJob
 from executions.engine.flowables import FlowableError, start_flowable
 from executions.engine.model import Attempt, StateInfo, TaskRun, change_state
-from executions.engine.plan import FOREACH_ITEM, LABELS, PAUSE, Node
+from executions.engine.plan import FOREACH_ITEM_EXECUTABLE, LABELS, PAUSE, WORKING_DIRECTORY, Node
 from executions.engine.variables import task_variables
 from executions.states import State
 from flows.spec.durations import parse_duration
@@ -42,6 +43,10 @@ def start(run: Run, task_run: TaskRun) -> None:
             return
         if node.kind == "runnable":
             dispatch(run, node, task_run, context)
+        elif node.type == WORKING_DIRECTORY:
+            from executions.engine.working_directory import start_working_directory
+
+            start_working_directory(run, node, task_run, context)
         elif node.kind == "flowable":
             start_flowable(run, node, task_run, context)
             run.set_state(task_run, State.RUNNING)
@@ -49,11 +54,15 @@ def start(run: Run, task_run: TaskRun) -> None:
                 pause(run, node, task_run, context)
         elif node.type == LABELS:
             apply_labels(run, node, task_run, context)
-        elif node.type == FOREACH_ITEM:
-            fail(
+        elif node.type == FOREACH_ITEM_EXECUTABLE:
+            from executions.engine.foreach_item import start_items
+
+            start_items(
                 run,
+                node,
                 task_run,
-                "ForEachItem needs internal storage, which the engine does not have yet",
+                context,
+                lambda spec, ctx, child_id: subflow_request(run, task_run, spec, ctx, child_id),
             )
         else:
             start_subflow(run, node, task_run, context)
@@ -84,11 +93,17 @@ def dispatch(
     """Start a new attempt of a runnable task run on a worker."""
     if context is None:
         context = task_variables(run, node, task_run)
+    config = groups.of(run)
+    task_run.worker_group, fallback = groups.resolve(run, node, config)
+    task_run.status_reason = None
+    queue = task_run.worker_group or config.default
+    served = config.available
+    if served is not None and node.type not in config.executor_types and not served(queue):
+        if not groups.unavailable(run, node, task_run, fallback, queue):
+            return  # FAIL or CANCEL: no attempt, no job
     task_run.attempts.append(Attempt(StateInfo.starting(run.now, State.RUNNING)))
     run.set_state(task_run, State.RUNNING)
     run.mark(task_run)
-    group = node.spec.get("workerGroup") or {}
-    task_run.worker_group = group.get("key") if isinstance(group, dict) else None
     run.outcome.worker_jobs.append(
         WorkerJob(
             task_run_id=task_run.id,
@@ -161,9 +176,10 @@ def apply_labels(run: Run, node: Node, task_run: TaskRun, context: dict[str, Any
     run.set_state(task_run, State.SUCCESS)
 
 
-def start_subflow(run: Run, node: Node, task_run: TaskRun, context: dict[str, Any]) -> None:
-    """Ask for a child execution; with wait: false the task run succeeds at once."""
-    spec = node.spec
+def subflow_request(
+    run: Run, task_run: TaskRun, spec: dict[str, Any], context: dict[str, Any], child_id: str
+) -> SubflowRequest:
+    """The child execution a Subflow-like task asks for: rendered inputs, labels, correlation."""
     renderer = run.renderer
     inputs = renderer.render_value(spec.get("inputs") or {}, context)
     labels: list[dict[str, str]] = []
@@ -186,28 +202,31 @@ def start_subflow(run: Run, node: Node, task_run: TaskRun, context: dict[str, An
         run.execution.id,
     )
     labels.append({"key": "system.correlationId", "value": correlation})
-    child_id = run.ids()
-    wait = spec.get("wait", True) is not False
     revision = spec.get("revision")
-    run.outcome.subflow_requests.append(
-        SubflowRequest(
-            parent_task_run_id=task_run.id,
-            parent_execution_id=run.execution.id,
-            execution_id=child_id,
-            namespace=renderer.render(str(spec.get("namespace")), context),
-            flow_id=renderer.render(str(spec.get("flowId")), context),
-            revision=int(revision) if revision is not None else None,
-            inputs=inputs,
-            labels=labels,
-            wait=wait,
-            transmit_failed=spec.get("transmitFailed", True) is not False,
-            inherit_labels=bool(spec.get("inheritLabels")),
-        )
+    return SubflowRequest(
+        parent_task_run_id=task_run.id,
+        parent_execution_id=run.execution.id,
+        execution_id=child_id,
+        namespace=renderer.render(str(spec.get("namespace")), context),
+        flow_id=renderer.render(str(spec.get("flowId")), context),
+        revision=int(revision) if revision is not None else None,
+        inputs=inputs,
+        labels=labels,
+        wait=spec.get("wait", True) is not False,
+        transmit_failed=spec.get("transmitFailed", True) is not False,
+        inherit_labels=bool(spec.get("inheritLabels")),
     )
+
+
+def start_subflow(run: Run, node: Node, task_run: TaskRun, context: dict[str, Any]) -> None:
+    """Ask for a child execution; with wait: false the task run succeeds at once."""
+    child_id = run.ids()
+    request = subflow_request(run, task_run, node.spec, context, child_id)
+    run.outcome.subflow_requests.append(request)
     task_run.attempts.append(Attempt(StateInfo.starting(run.now, State.RUNNING)))
     task_run.flowable = {"executionId": child_id}
     run.set_state(task_run, State.RUNNING)
     run.set_outputs(task_run, {"executionId": child_id})
-    if not wait:
+    if not request.wait:
         change_state(task_run.attempts[-1], State.SUCCESS, run.now)
         run.set_state(task_run, State.SUCCESS)

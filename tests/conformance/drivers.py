@@ -7,6 +7,7 @@ from typing import Any
 import yaml
 
 from tests.conformance import checks as corpus
+from tests.conformance import restarts
 from tests.conformance.runner import close_files, fresh_name, wait, with_files
 from tests.conformance.scenarios import Case, source
 
@@ -14,8 +15,11 @@ SLOW_FEATURES = {"retry": 8, "flow-retry": 8, "sleep": 3, "pause": 3, "concurren
 
 
 def group_key(case: Case) -> str:
-    """Cases sharing a placeholder (state.yaml's `set` runs) run in order, in one group."""
+    """Cases sharing a placeholder (state.yaml's `set` runs) or seeding the same KV store
+    (kv.yaml) run in order, in one group."""
     if any(_placeholder(v) and "executionId" != k for k, v in _inputs(case).items()):
+        return case.file
+    if str(case.scenario.get("preconditions") or "").startswith("KV store"):
         return case.file
     return case.id
 
@@ -82,9 +86,15 @@ def snapshot(execution_id: str) -> Any:
 
 
 def _seed(case: Case) -> None:
-    """Preconditions: a KV value to seed, or an empty KV store."""
+    """Preconditions: a KV value to seed, or an empty KV store; a fresh state store for a
+    state name that is not fresh (Kestra's tests start on an empty storage)."""
     from kestra_site import kv
 
+    state = _inputs(case).get("state")
+    if "state-store" in case.features and state and not _placeholder(state):
+        store = kv.store(case.scenario["namespace"])
+        for key in store.keys(f"{case.scenario['flow_id']}_states_tasks-states_{state}"):
+            store.delete(key)
     text = str(case.scenario.get("preconditions") or "")
     if not text.startswith("KV store"):
         return
@@ -118,7 +128,8 @@ def execute(case: Case, shared: dict[str, Any], timeout: float) -> tuple[str, li
         done = wait(row.id, timeout, _terminal)
     if not until(done) and not _terminal(done):
         extra.append(f"timed out in {done.state}")
-    return row.id, extra + corpus.problems(case.checks, snapshot(row.id))
+    problems = extra + corpus.problems(case.checks, snapshot(row.id))
+    return row.id, problems + restarts.follow_up(case.id, row.id, timeout)
 
 
 def _paused_pause(timeout: float) -> str:

@@ -9,6 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+import yaml
+
 from tests.conformance import checks as corpus
 from tests.conformance.scenarios import Case, source
 
@@ -37,6 +39,23 @@ def load_flows(files: set[str]) -> None:
             flow_services.flow_create(source=text)
         elif stored.source != text:
             flow_services.flow_update(namespace=parsed.namespace, flow_id=parsed.id, source=text)
+        _clear_caches(parsed.namespace, parsed.id, text)
+
+
+def _clear_caches(namespace: str, flow_id: str, text: str) -> None:
+    """WorkingDirectory caches start empty, as in Kestra's tests (a fresh storage each run)."""
+    from kestra_site.storage import InternalStorage
+    from workers.plugins import files
+    from workers.plugins.working_directory import cache_path
+
+    if "cache:" not in text:
+        return
+    store = InternalStorage()
+    for task in yaml.safe_load(text).get("tasks") or []:
+        if isinstance(task, dict) and task.get("cache"):
+            path = cache_path({"flow": {"namespace": namespace, "id": flow_id}}, task["id"], None)
+            for found in list(files.walk(store, path.rsplit("/", 1)[0])):
+                store.delete(found)
 
 
 def run_cases(

@@ -13,48 +13,19 @@ from tests.conformance.checks import CORPUS, load_jsonl, manifest
 
 # Parts a later issue builds: these scenarios are pending, with the reason.
 PENDING_FEATURES = {
-    "working-directory": "WorkingDirectory files on a worker (a later issue)",
-    "local-files": "WorkingDirectory files on a worker (a later issue)",
     "trigger-flow": "flow triggers (the scheduler issue)",
-    "restart": "restart/replay (executions/engine/actions.py, in progress elsewhere)",
-    "replay": "restart/replay (executions/engine/actions.py, in progress elsewhere)",
 }
 PENDING_RUNS = {"triggered": "flow triggers (the scheduler issue)"}
 
 # Scenarios that run and fail for a documented reason (xfail in pytest, listed in the README).
-_FOREACH_ITEM = "ForEachItem is not built yet (batches in storage, each_split/items/merge)"
 _FOREACH_CHILD = "a ForEachItem child run alone: its FILE input is a batch ForEachItem writes"
-_SLA = "SLA (MAX_DURATION, EXECUTION_ASSERTION) is not applied by the executor yet"
-_STATE = "the state store tasks (state.Get/Set/Delete) are not built yet"
-_KV = "the KV store and kv() on workers are being built (KV issue, in progress elsewhere)"
 KNOWN_FAILURES: dict[str, str] = {
     "invalids/worker-group.yaml:validation": (
         "deliberate: worker groups are declared here, so `toto` is refused as not declared "
         "instead of Kestra OSS's 'Enterprise Edition functionality'"
     ),
-    "valids/for-each-item.yaml:forEachItem": _FOREACH_ITEM,
-    "valids/for-each-item.yaml:forEachItemEmptyItems": _FOREACH_ITEM,
-    "valids/for-each-item-failed.yaml:forEachItemFailed": _FOREACH_ITEM,
-    "valids/for-each-item-no-wait.yaml:forEachItemNoWait": _FOREACH_ITEM,
-    "valids/for-each-item-outputs.yaml:forEachItemWithSubflowOutputs": _FOREACH_ITEM,
-    "valids/task-allow-failure-executable-foreachitem.yml:executableTask_ForEachItem": (
-        _FOREACH_ITEM
-    ),
-    "valids/task-allow-warning-executable-foreachitem.yml:executableTask_ForEachItem": (
-        _FOREACH_ITEM
-    ),
     "valids/for-each-item-subflow.yaml:default": _FOREACH_CHILD,
     "valids/for-each-item-outputs-subflow.yaml:default": _FOREACH_CHILD,
-    "valids/inputs.yaml:inputFlow": "SECRET inputs reach tasks encrypted (no decryption yet)",
-    "valids/kv.yaml:get": _KV,
-    "valids/kv.yaml:getKeyNotFound": _KV,
-    "valids/sla-execution-condition.yaml:executionConditionSLAShouldCancel": _SLA,
-    "valids/sla-execution-condition.yaml:executionConditionSLAShouldLabel": _SLA,
-    "valids/sla-max-duration-fail.yaml:default": _SLA,
-    "valids/state.yaml:set-run1": _STATE,
-    "valids/state.yaml:set-run2": _STATE,
-    "valids/state.yaml:set-run3": _STATE,
-    "valids/state.yaml:each": _STATE,
 }
 
 _SUBFLOW_TYPES = ("flow.Subflow", "flows.Subflow", "flows.Flow", "flow.ForEachItem")

@@ -8,6 +8,7 @@ from flows import services as flow_services
 from tests.e2e.conftest import wait_terminal
 
 pytestmark = pytest.mark.e2e
+EXECUTOR_THREADS = 6  # the session cluster's executor (tests/conftest.py)
 
 FLOW = """
 id: reuse
@@ -26,7 +27,8 @@ def executor_backends() -> set[tuple[int, str]]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pid, backend_start::text FROM pg_stat_activity "
-            "WHERE application_name = 'kestra-test-executor'"
+            "WHERE application_name = 'kestra-test-executor' "
+            "AND datname = current_database()"
         )
         return set(cursor.fetchall())
 
@@ -41,8 +43,12 @@ def run_batch(count: int) -> None:
 
 def test_executor_hops_reuse_their_connections(running):
     flow_services.flow_create(source=FLOW)
-    run_batch(8)  # every executor thread has opened its connection by now
+    run_batch(8)
     before = executor_backends()
     assert before, "the executor's connections are not visible in pg_stat_activity"
-    run_batch(8)  # 8 executions x 3 hops, on warm connections
-    assert executor_backends() == before
+    run_batch(8)  # 8 executions x 3 hops
+    after = executor_backends()
+    # Every connection open before is still open (a closed-and-reopened one has a new pid or
+    # start time); a thread that had not worked yet may have opened its first one.
+    assert before <= after
+    assert len(after) <= EXECUTOR_THREADS

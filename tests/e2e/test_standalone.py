@@ -64,7 +64,7 @@ def standalone(tmp_path):
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
         try:
             if requests.get(f"{base}/health", timeout=2).status_code == 200:
@@ -91,7 +91,7 @@ def test_standalone_runs_a_posted_flow_and_stops_cleanly(standalone):
         f"{base}/api/v1/main/flows",
         data=FLOW,
         auth=auth,
-        timeout=30,
+        timeout=120,
         headers={"Content-Type": "application/x-yaml"},
     )
     assert created.status_code == 200, created.text
@@ -99,7 +99,7 @@ def test_standalone_runs_a_posted_flow_and_stops_cleanly(standalone):
         f"{base}/api/v1/main/executions/company.team/hello?wait=true",
         data={"name": "standalone"},
         auth=auth,
-        timeout=120,
+        timeout=300,
     )
     assert run.status_code == 200, run.text
     execution = run.json()

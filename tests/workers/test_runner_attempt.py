@@ -110,3 +110,30 @@ def _file(content: bytes):
     from django.core.files.base import ContentFile
 
     return ContentFile(content)
+
+
+def _secret_job(stored: str) -> dict:
+    secret_job = job({"type": "io.kestra.plugin.core.log.Log", "message": "is {{ inputs.pw }}"})
+    secret_job["variables"]["inputs"] = {"pw": stored, "plain": "x"}
+    secret_job["secret_inputs"] = [{"id": "pw", "type": "SECRET"}]
+    return secret_job
+
+
+def test_secret_inputs_are_decrypted_and_masked_in_logs(settings) -> None:
+    from kestra_site import encryption
+
+    settings.KESTRA = {**settings.KESTRA, "ENCRYPTION_SECRET_KEY": "k" * 32}
+    result = runner.run_job(_secret_job(encryption.encrypt("hunter2")))
+    assert result["state"] == "SUCCESS"
+    assert [line["message"] for line in result["logs"]] == ["is ******"]
+    returned = _secret_job(encryption.encrypt("hunter2"))
+    returned["task"] = {"id": "t", "type": "io.kestra.plugin.core.debug.Return"}
+    returned["task"]["format"] = "{{ inputs.pw }}"
+    assert runner.run_job(returned)["outputs"] == {"value": "hunter2"}
+
+
+def test_a_secret_input_that_cannot_be_decrypted_fails_the_task(settings) -> None:
+    settings.KESTRA = {**settings.KESTRA, "ENCRYPTION_SECRET_KEY": "k" * 32}
+    result = runner.run_job(_secret_job("bm90IGEgY2lwaGVydGV4dA=="))
+    assert result["state"] == "FAILED"
+    assert result["error"].startswith("Unable to decrypt the SECRET inputs")

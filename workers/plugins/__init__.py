@@ -1,7 +1,17 @@
 """Runnable task implementations keyed by Kestra type names, and how a worker runs one."""
 
 # Importing the families registers their runnables.
-from workers.plugins import core, http, kv, namespace, scripts, storage  # noqa: F401
+from workers.plugins import (  # noqa: F401
+    core,
+    foreach_item,
+    http,
+    kv,
+    namespace,
+    scripts,
+    state,
+    storage,
+    working_directory,
+)
 from workers.plugins.base import (
     LEVELS,
     Renderer,

@@ -34,6 +34,7 @@ class RunContext:
     `task` is the task's Kestra JSON (camelCase, plugin defaults applied) before rendering;
     `log(level, message)` is already masking secrets (the worker's job); `storage` is internal
     storage (workers.plugins.files.Storage) and `cancel` is set when the attempt must stop.
+    `workdir` is the shared directory of an enclosing WorkingDirectory (None: use a fresh one).
     """
 
     task: dict[str, Any]
@@ -44,6 +45,7 @@ class RunContext:
     sleep: Callable[[float], None] = time.sleep
     storage: Any = None
     cancel: Cancel = dataclasses.field(default_factory=Cancel)
+    workdir: Any = None
 
     def render(self, value: Any) -> Any:
         """Render a property of any shape (strings, lists, maps) with the run variables."""
@@ -68,6 +70,8 @@ class RunResult:
     state: str
     outputs: dict[str, Any] | None = None
     error: str | None = None
+    # A WorkingDirectory's job: the report of each child it ran (working_directory.py).
+    children: list[dict[str, Any]] | None = None
 
 
 class TaskFailure(Exception):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import posixpath
 import re
@@ -180,3 +181,13 @@ def _glob_regex(pattern: str) -> str:
 
 def working_directory(prefix: str = "kestra-") -> tempfile.TemporaryDirectory[str]:
     return tempfile.TemporaryDirectory(prefix=prefix)
+
+
+@contextlib.contextmanager
+def task_directory(ctx: RunContext) -> Iterator[Path]:
+    """The enclosing WorkingDirectory's directory (kept), else a fresh one (removed after)."""
+    if ctx.workdir is not None:
+        yield Path(ctx.workdir)
+        return
+    with working_directory() as tmp:
+        yield Path(tmp)

@@ -121,8 +121,7 @@ def _command_text(ctx: RunContext, value: Any, workdir: Path) -> list[str]:
 
 def run_script(ctx: RunContext, build: Any, *, python: bool = False) -> dict[str, Any] | RunResult:
     """Set up the working directory, run `build(ctx, workdir) -> commands`, collect outputs."""
-    with files.working_directory() as tmp:
-        workdir = Path(tmp)
+    with files.task_directory(ctx) as workdir:
         namespace.copy_namespace_files(ctx, workdir)
         extra = {"workingDir": str(workdir)}
         write_input_files(ctx, workdir, ctx.task.get("inputFiles"), extra)

@@ -7,7 +7,6 @@ import io
 import json
 import posixpath
 import re
-from pathlib import Path
 from typing import Any
 
 from workers.plugins import files
@@ -97,8 +96,8 @@ def _byte_size(text: str) -> int:
     return int(match.group(1)) * _UNITS[(match.group(2) or "B").upper()]
 
 
-def _int(ctx: RunContext, name: str) -> int:
-    value = ctx.task.get(name)
+def _int(ctx: RunContext, options: dict[str, Any], name: str) -> int:
+    value = options.get(name)
     text = ctx.render_string(value) if isinstance(value, str) else value
     try:
         return int(text)  # type: ignore[arg-type]
@@ -106,15 +105,15 @@ def _int(ctx: RunContext, name: str) -> int:
         raise TaskFailure(f"Invalid `{name}`: {value!r}") from None
 
 
-@runnable(STORAGE + "Split", LEGACY + "Split")
-def split(ctx: RunContext) -> dict[str, Any]:
-    """Split a file by `bytes`, `partitions` or `rows`; lines end with `separator` (\\n)."""
-    uri = _uri(ctx, "from")
-    separator = (ctx.render_string(ctx.property("separator", "\n")) or "").encode()
+def split_file(ctx: RunContext, uri: str, options: dict[str, Any]) -> list[str]:
+    """Split a file by `bytes`, `partitions` or `rows` (in that order of precedence); each
+    line ends with `separator` (\\n). The URIs of the non-empty parts, in order."""
+    raw_separator = options.get("separator")
+    separator = (ctx.render_string("\n" if raw_separator is None else raw_separator) or "").encode()
     rows = [line + separator for line in _lines(files.read_bytes(ctx, uri))]
     chunks: list[list[bytes]] = []
-    if ctx.task.get("bytes") is not None:
-        limit = _byte_size(ctx.render_string(ctx.task["bytes"]) or "")
+    if options.get("bytes") is not None:
+        limit = _byte_size(ctx.render_string(options["bytes"]) or "")
         used = 0
         for row in rows:
             if not chunks or used >= limit:
@@ -122,22 +121,28 @@ def split(ctx: RunContext) -> dict[str, Any]:
                 used = 0
             chunks[-1].append(row)
             used += len(row)
-    elif ctx.task.get("partitions") is not None:
-        count = max(_int(ctx, "partitions"), 1)
+    elif options.get("partitions") is not None:
+        count = max(_int(ctx, options, "partitions"), 1)
         chunks = [rows[i::count] for i in range(count)]
-    elif ctx.task.get("rows") is not None:
-        per = max(_int(ctx, "rows"), 1)
+    elif options.get("rows") is not None:
+        per = max(_int(ctx, options, "rows"), 1)
         chunks = [rows[i : i + per] for i in range(0, len(rows), per)]
     else:
         raise TaskFailure("Invalid configuration with no size, count, nor rows")
     extension = _extension(uri, ".tmp")
-    return {
-        "uris": [
-            files.put_task_file(ctx, f"split-{i}{extension}", b"".join(chunk))
-            for i, chunk in enumerate(chunks)
-            if chunk
-        ]
-    }
+    return [
+        files.put_task_file(ctx, f"split-{i}{extension}", b"".join(chunk))
+        for i, chunk in enumerate(chunks)
+        if chunk
+    ]
+
+
+@runnable(STORAGE + "Split", LEGACY + "Split")
+def split(ctx: RunContext) -> dict[str, Any]:
+    """Split a file by `bytes`, `partitions` or `rows`; lines end with `separator` (\\n)."""
+    keys = ("bytes", "partitions", "rows", "separator")
+    options = {k: ctx.task[k] for k in keys if k in ctx.task}
+    return {"uris": split_file(ctx, _uri(ctx, "from"), options)}
 
 
 @runnable(STORAGE + "Reverse", LEGACY + "Reverse")
@@ -173,8 +178,7 @@ def local_files(ctx: RunContext) -> dict[str, Any]:
     """Deprecated: write `inputs` (name: content or URI) and export `outputs` globs as `uris`."""
     from workers.plugins.scripts import write_input_files
 
-    with files.working_directory() as tmp:
-        workdir = Path(tmp)
+    with files.task_directory(ctx) as workdir:
         write_input_files(ctx, workdir, ctx.task.get("inputs"))
         patterns = ctx.render(ctx.task.get("outputs") or [])
         uris = {}

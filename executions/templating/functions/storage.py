@@ -97,11 +97,12 @@ def file_uri(state: State, path: Any = None) -> str:
 
 
 @register_function("kv")
-def kv(state: State, key: Any = None, namespace: Any = None, errorOnMissing: Any = True) -> Any:
+def kv(state: State, key: Any = None, namespace: Any = None, errorOnMissing: Any = None) -> Any:
+    """A KV value; a missing key is null unless `errorOnMissing` is true (as in Kestra)."""
     if key is None:
         raise RenderError("The 'kv' function expects an argument 'key'.")
     hook = state.functions.hook("kv", "kv")
-    error_on_missing = errorOnMissing is not False
+    error_on_missing = errorOnMissing is True
     value = hook(str(key), namespace, error_on_missing)
     if value is None and error_on_missing:
         where = namespace or _map(state, "flow").get("namespace")

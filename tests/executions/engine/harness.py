@@ -66,7 +66,14 @@ def run_worker_job(job: Any, renderer: Any, logs: list[tuple[str, str, str]]) ->
         sleep=lambda seconds: None,
     )
     result = run_task(context)
-    return WorkerResult(job.task_run_id, job.attempt, result.state, result.outputs, result.error)
+    return WorkerResult(
+        job.task_run_id,
+        job.attempt,
+        result.state,
+        result.outputs,
+        result.error,
+        children=result.children,
+    )
 
 
 @dataclass

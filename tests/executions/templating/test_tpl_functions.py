@@ -175,11 +175,12 @@ def test_io_hooks() -> None:
     )
     assert r("{{ kv('my-key').field }}", renderer) == "value"
     assert r("{{ kv('other', errorOnMissing=false) ?? 'none' }}", renderer) == "none"
+    assert r("{{ kv('other') ?? 'none' }}", renderer) == "none"  # errorOnMissing: not by default
     with pytest.raises(
         TemplateError, match=r"The key 'other' does not exist in the namespace 'io\.kestra\.tests'"
     ):
-        r("{{ kv('other') }}", renderer)
-    assert calls[0] == ("my-key", None, True) and calls[1] == ("other", None, False)
+        r("{{ kv('other', errorOnMissing=true) }}", renderer)
+    assert calls[0] == ("my-key", None, False) and calls[1] == ("other", None, False)
     assert r("{{ secret('TOKEN') }}", renderer) == "s3cr3t"
     with pytest.raises(TemplateError, match="Cannot find secret"):
         r("{{ secret('NOPE') }}", renderer)
