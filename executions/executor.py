@@ -19,7 +19,6 @@ from django.conf import settings
 from django.db import transaction
 
 from executions import dispatch, engine, limits, repository, subflow_outputs
-from executions.engine.model import StateInfo
 from executions.engine.plan import FOREACH_ITEM_EXECUTABLE
 from executions.inputs.declared import declared_list
 from executions.models import Execution, LogEntry, TaskRun
@@ -284,7 +283,3 @@ def _create_retry(row: Execution, request: engine.NewExecutionRequest) -> str:
     from executions import services
 
     return services.execution_create_retry(original=row, request=request).id
-
-
-def state_info(row: Execution) -> StateInfo:
-    return repository._state_info(row.state, row.state_histories)

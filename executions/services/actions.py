@@ -1,201 +1,23 @@
-"""Execution writes outside the executor's hop: creating executions and asking for changes.
-
-State changes of an existing execution go through `executor.execution_process`, the one write
-path, under the execution's row lock.
-"""
+"""User actions on executions (kill, pause, resume, restart, replay, ...) under its row lock."""
 
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
 
 from executions import dispatch, engine, executor, repository
 from executions.engine import actions
-from executions.inputs import InputError, read_inputs
 from executions.models import Execution, LogEntry, TaskRun
+from executions.services.creation import insert_execution, now, read_flow_inputs
 from executions.states import State
 from flows import selectors as flow_selectors
-from kestra_site import encryption, storage
 from kestra_site.errors import Conflict, DomainError, InvalidInput, NotFound
 
 SYSTEM_PREFIX = "system."
 CORRELATION_ID = "system.correlationId"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _labels(flow_labels: list[dict], extra: list[dict] | None, correlation_id: str) -> list[dict]:
-    """Flow labels (minus system ones), then the execution's, then the correlation id."""
-    merged: dict[str, str] = {}
-    for label in flow_labels or []:
-        if not str(label["key"]).startswith(SYSTEM_PREFIX):
-            merged[str(label["key"])] = str(label["value"])
-    for label in extra or []:
-        merged[str(label["key"])] = str(label["value"])
-    merged.setdefault(CORRELATION_ID, correlation_id)
-    return [{"key": k, "value": v} for k, v in merged.items()]
-
-
-def parse_labels(raw: list[str]) -> list[dict]:
-    """`key:value` strings (Kestra's `labels` query parameter) to label dicts."""
-    labels = []
-    for item in raw:
-        key, sep, value = item.partition(":")
-        if not sep or not key:
-            raise InvalidInput(f"labels must be written key:value, got {item!r}", path="labels")
-        if key.startswith(SYSTEM_PREFIX) and key != CORRELATION_ID:
-            raise InvalidInput(
-                f"System labels can only be set by Kestra itself: {key}", path="labels"
-            )
-        labels.append({"key": key, "value": value})
-    return labels
-
-
-def _read_inputs(
-    definition: dict, raw: dict[str, Any], namespace: str, flow_id: str, execution_id: str
-) -> dict[str, Any]:
-    prefix = storage.execution_prefix(namespace, flow_id, execution_id)
-
-    def store_file(input_id: str, content: Any) -> str:
-        name = getattr(content, "name", None) or input_id
-        filename = str(name).replace("\\", "/").rsplit("/", 1)[-1] or input_id
-        return storage.put(f"{prefix}/inputs/{input_id}/{filename}", content)
-
-    try:
-        return read_inputs(
-            definition.get("inputs") or [],
-            raw,
-            store_file=store_file,
-            encrypt=encryption.encrypt if encryption.configured() else None,
-        )
-    except InputError as error:
-        message = "\n".join(str(v) for v in error.violations)
-        raise InvalidInput(message, violations=error.violations) from error
-
-
-def _insert(
-    snapshot: engine.Execution,
-    *,
-    tenant: str = "main",
-    parent_task_run: str | None = None,
-    trigger: dict | None = None,
-) -> Execution:
-    row = Execution(
-        id=snapshot.id,
-        tenant=tenant,
-        namespace=snapshot.namespace,
-        flow_id=snapshot.flow_id,
-        flow_revision=snapshot.flow_revision,
-        state=snapshot.state.current.value,
-        state_histories=snapshot.state.to_dict()["histories"],
-        start_date=snapshot.state.start_date,
-        inputs=snapshot.inputs,
-        labels=snapshot.labels,
-        parent_id=snapshot.parent_id,
-        original_id=snapshot.original_id,
-        trigger=trigger or snapshot.trigger,
-        attempt_number=snapshot.attempt_number,
-        original_created_date=snapshot.original_created_date,
-        schedule_date=snapshot.schedule_date,
-    )
-    row.save(force_insert=True)
-    return row
-
-
-def execution_create(
-    *,
-    namespace: str,
-    flow_id: str,
-    inputs: dict[str, Any] | None = None,
-    labels: list[dict] | None = None,
-    revision: int | None = None,
-    trigger: dict | None = None,
-    schedule_date: datetime | None = None,
-    typed_inputs: bool = True,
-) -> Execution:
-    """Start a flow: typed, validated inputs (422 naming the input), a CREATED execution, and a
-    tick for the executor once committed. Nothing is written when an input is refused."""
-    flow = flow_selectors.flow_get(namespace, flow_id)
-    if flow.disabled:
-        raise InvalidInput(f"Cannot execute disabled flow {namespace}.{flow_id}", path="flow")
-    revision = revision or flow.revision
-    definition = flow_selectors.flow_revision_definition(namespace, flow_id, revision)
-    execution_id = engine.new_id()
-    at = _now()
-    values = (
-        _read_inputs(definition, inputs or {}, namespace, flow_id, execution_id)
-        if typed_inputs
-        else inputs
-    )
-    snapshot = engine.Execution.new(
-        flow_id,
-        namespace,
-        at,
-        id=execution_id,
-        revision=revision,
-        inputs=values,
-        labels=_labels(definition.get("labels") or [], labels, execution_id),
-        trigger=trigger,
-        schedule_date=schedule_date,
-    )
-    with transaction.atomic():
-        row = _insert(snapshot, trigger=trigger)
-        transaction.on_commit(lambda: dispatch.send_tick(row.id))
-    return row
-
-
-def execution_create_child(
-    *, parent: Execution, request: engine.SubflowRequest, trigger: dict, at: datetime
-) -> Execution:
-    """A Subflow's child execution, inside the parent's executor transaction."""
-    flow = flow_selectors.flow_get(request.namespace, request.flow_id)
-    revision = request.revision or flow.revision
-    definition = flow_selectors.flow_revision_definition(
-        request.namespace, request.flow_id, revision
-    )
-    values = _read_inputs(
-        definition, request.inputs or {}, request.namespace, request.flow_id, request.execution_id
-    )
-    correlation = next(
-        (label["value"] for label in parent.labels or [] if label["key"] == CORRELATION_ID),
-        parent.id,
-    )
-    snapshot = engine.Execution.new(
-        request.flow_id,
-        request.namespace,
-        at,
-        id=request.execution_id,
-        revision=revision,
-        inputs=values,
-        labels=_labels(definition.get("labels") or [], request.labels, correlation),
-        parent_id=parent.id,
-        schedule_date=request.schedule_date,
-    )
-    return _insert(snapshot, trigger=trigger)
-
-
-def execution_create_retry(
-    *, original: Execution, request: engine.NewExecutionRequest
-) -> Execution:
-    """A flow retry with CREATE_NEW_EXECUTION: the same inputs and labels, the next attempt."""
-    snapshot = engine.Execution.new(
-        request.flow_id,
-        request.namespace,
-        _now(),
-        revision=request.revision,
-        inputs=request.inputs,
-        labels=request.labels,
-        original_id=original.original_id,
-        attempt_number=request.attempt_number,
-        schedule_date=request.date,
-    )
-    snapshot.original_created_date = original.original_created_date
-    return _insert(snapshot, trigger=original.trigger)
 
 
 def _act(execution_id: str, event: engine.Event) -> Execution:
@@ -242,7 +64,7 @@ def _action_error(error: actions.ActionError) -> DomainError:
     return InvalidInput(error.message, path=error.path)
 
 
-def _locked(execution_id: str) -> tuple[Execution, list[TaskRun]]:
+def locked(execution_id: str) -> tuple[Execution, list[TaskRun]]:
     """The execution row under the executor's row lock, with its task runs (in a transaction)."""
     row = Execution.objects.select_for_update().filter(pk=execution_id).first()
     if row is None:
@@ -304,9 +126,9 @@ def _check_revision(row: Execution, revision: int | None) -> int:
 def execution_restart(execution_id: str, *, revision: int | None = None) -> Execution:
     """Kestra's restart: the failed task runs of a terminated execution run again, in the same
     execution (a new attempt each). With another `revision`, a new execution is made instead."""
-    at = _now()
+    at = now()
     with transaction.atomic():
-        row, task_rows = _locked(execution_id)
+        row, task_rows = locked(execution_id)
         if revision is not None and revision != row.flow_revision:
             return _replay_failed(row, task_rows, _check_revision(row, revision), at)
         plan = executor.flow_plan(row.namespace, row.flow_id, row.flow_revision)
@@ -340,7 +162,7 @@ def _replay_failed(row: Execution, task_rows: list[TaskRun], revision: int, at: 
 
 
 def _insert_copy(snapshot: engine.Execution, trigger: dict | None) -> Execution:
-    new_row = _insert(snapshot, trigger=trigger)
+    new_row = insert_execution(snapshot, trigger=trigger)
     new_row.outputs = snapshot.outputs
     new_row.variables = snapshot.variables
     new_row.save(update_fields=["outputs", "variables"])
@@ -359,9 +181,9 @@ def execution_replay(
 ) -> Execution:
     """Kestra's replay: a new execution of the same flow, from scratch or from a task run
     (the task runs before it are copied). `inputs` (replay with inputs) are read again."""
-    at = _now()
+    at = now()
     with transaction.atomic():
-        row, task_rows = _locked(execution_id)
+        row, task_rows = locked(execution_id)
         revision = _check_revision(row, revision)
         plan = executor.flow_plan(row.namespace, row.flow_id, revision)
         snapshot = repository.to_snapshot(row, task_rows)
@@ -377,7 +199,7 @@ def execution_replay(
             definition = flow_selectors.flow_revision_definition(
                 row.namespace, row.flow_id, revision
             )
-            fresh.inputs = _read_inputs(definition, inputs, row.namespace, row.flow_id, new_id)
+            fresh.inputs = read_flow_inputs(definition, inputs, row.namespace, row.flow_id, new_id)
         return _insert_copy(fresh, row.trigger)
 
 
@@ -386,9 +208,9 @@ def execution_change_task_run_state(execution_id: str, task_run_id: str, state: 
     FAILED (its flowable parents go back to RUNNING) and let the execution carry on."""
     if state not in State.__members__:
         raise InvalidInput(f"unknown state {state!r}", path="state")
-    at = _now()
+    at = now()
     with transaction.atomic():
-        row, task_rows = _locked(execution_id)
+        row, task_rows = locked(execution_id)
         plan = executor.flow_plan(row.namespace, row.flow_id, row.flow_revision)
         snapshot = repository.to_snapshot(row, task_rows)
         try:
@@ -413,77 +235,13 @@ def execution_set_labels(execution_id: str, labels: list[dict]) -> Execution:
             )
         cleaned[key] = str(value)
     with transaction.atomic():
-        row, _ = _locked(execution_id)
+        row, _ = locked(execution_id)
         if not State(row.state).is_terminal:
             raise Conflict(f"Execution {execution_id} is not terminated", path="state")
         system = [x for x in row.labels or [] if str(x.get("key", "")).startswith(SYSTEM_PREFIX)]
         row.labels = [{"key": k, "value": v} for k, v in cleaned.items()] + system
         row.save(update_fields=["labels", "updated"])
     return row
-
-
-def _delete_storage(prefix: str) -> None:
-    backend = storage.internal_storage()
-    try:
-        folders, files = backend.listdir(prefix)
-    except (FileNotFoundError, NotImplementedError, OSError):
-        return
-    for name in files:
-        backend.delete(f"{prefix}/{name}")
-    for folder in folders:
-        _delete_storage(f"{prefix}/{folder}")
-
-
-def execution_delete(
-    execution_id: str, *, delete_storage: bool = True, include_non_terminated: bool = False
-) -> None:
-    """Delete an execution with its task runs and logs (and its files). A running one is
-    refused unless `include_non_terminated` (late worker results for it are then dropped)."""
-    with transaction.atomic():
-        row, _ = _locked(execution_id)
-        if not State(row.state).is_terminal and not include_non_terminated:
-            raise Conflict(
-                f"Execution {execution_id} is {row.state}: kill it before deleting it",
-                path="state",
-            )
-        prefix = storage.execution_prefix(row.namespace, row.flow_id, row.id)
-        row.delete()
-    if delete_storage:
-        _delete_storage(prefix)
-
-
-def executions_delete(
-    ids: list[str], *, include_non_terminated: bool = False, delete_storage: bool = True
-) -> int:
-    """Delete several executions, all or none: unknown or running ones are named in a 422."""
-    with transaction.atomic():
-        rows = {r.id: r for r in Execution.objects.select_for_update().filter(pk__in=ids)}
-        invalid = [
-            f"{i}: execution not found"
-            if i not in rows
-            else f"{i}: execution not terminated ({rows[i].state})"
-            for i in ids
-            if i not in rows
-            or (not State(rows[i].state).is_terminal and not include_non_terminated)
-        ]
-        if invalid:
-            raise InvalidInput("invalid bulk delete: " + "; ".join(invalid), path="executionsId")
-        for execution_id in ids:
-            execution_delete(
-                execution_id,
-                delete_storage=delete_storage,
-                include_non_terminated=include_non_terminated,
-            )
-    return len(ids)
-
-
-def logs_delete(execution_id: str, **filters: Any) -> int:
-    """Delete the logs of an execution (optionally only some: level, task run, task, attempt)."""
-    from executions import selectors
-
-    selectors.execution_get(execution_id)
-    deleted, _ = selectors.logs_of_execution(execution_id, **filters).delete()
-    return deleted
 
 
 def execution_wait(execution_id: str, timeout: float | None = None) -> Execution:
@@ -518,5 +276,5 @@ def execution_resume_typed(execution_id: str, raw: dict[str, Any] | None) -> Exe
         plan = executor.flow_plan(row.namespace, row.flow_id, row.flow_revision)
         declared = plan.nodes[paused].spec.get("onResume") or []
     if declared:
-        raw = _read_inputs({"inputs": declared}, raw or {}, row.namespace, row.flow_id, row.id)
+        raw = read_flow_inputs({"inputs": declared}, raw or {}, row.namespace, row.flow_id, row.id)
     return execution_resume(execution_id, raw or None)
