@@ -34,4 +34,4 @@ check-services:
 
 test: $(STAMP) check-services lint
 	DATABASE_URL=$(TEST_DATABASE_URL) TEST_BROKER_BASE=$(TEST_BROKER_BASE) \
-	  $(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+	  $(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)

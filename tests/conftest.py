@@ -4,6 +4,7 @@ cluster (real executor and worker processes) for end-to-end tests."""
 import base64
 import json
 import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -56,10 +57,27 @@ def pytest_configure(config):
     clusters never consume each other's messages. PBKDF2 is slow on purpose; tests create
     users and log in a lot."""
     os.environ["CELERY_BROKER_URL"] = broker_url()
+    # Internal storage per test process too (KV store, state store, caches live there); the
+    # clusters it starts inherit the variable.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    storage_root = Path(tempfile.gettempdir()) / f"kestra-test-storage-{os.getpid()}-{worker}"
+    os.environ["KESTRA_STORAGE_ROOT"] = str(storage_root)
     if config.pluginmanager.hasplugin("django"):
         from django.conf import settings
 
+        settings.STORAGES["kestra"]["OPTIONS"]["location"] = str(storage_root)
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+CLUSTER_FIXTURES = {"cluster", "running", "conformance"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests with real processes share one session cluster: keep them in one xdist worker
+    (`--dist loadgroup`), so a 2-core machine runs one cluster and the pure tests beside it."""
+    for item in items:
+        if CLUSTER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.xdist_group("cluster"))
 
 
 # ---- a live cluster: executor and worker processes on the PostgreSQL test database ----------

@@ -31,12 +31,14 @@ def only(report):
     return report.violations[0]
 
 
-def test_billion_laughs_is_refused_fast():
+def test_billion_laughs_is_refused_without_expanding_it():
+    # Expanded, this document has 10**9 nodes: a parser that expanded it would run for hours
+    # and exhaust memory. ~0.13 s here; the bound is loose for slow, shared machines.
     started = time.perf_counter()
     report = validate_flow(BILLION_LAUGHS)
     elapsed = time.perf_counter() - started
     assert "too many nodes" in only(report).message
-    assert elapsed < 0.5
+    assert elapsed < 10
 
 
 def test_reasonable_aliases_are_expanded():
