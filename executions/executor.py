@@ -144,7 +144,7 @@ def execution_process(
             for dropped in outcome.dropped:
                 logger.info("execution %s: dropped %s", execution_id, dropped)
             repository.save_task_runs(row, snapshot, outcome, task_runs)
-            _save_logs(row, outcome.logs, at)
+            _save_logs(row, outcome.logs, at, snapshot)
             events = [_create_child(row, request, at, out) for request in outcome.subflow_requests]
             events = [event for event in events if event is not None]
             if not events:
@@ -195,54 +195,38 @@ def _job_extras(
     return extras
 
 
-def _save_logs(row: Execution, lines: list[engine.LogLine], at: datetime) -> None:
+def _save_logs(
+    row: Execution, lines: list[engine.LogLine], at: datetime, snapshot: engine.Execution
+) -> None:
     if not lines:
         return
-    task_ids = (
-        dict(
-            TaskRun.objects.filter(
-                id__in={line.task_run_id for line in lines if line.task_run_id}
-            ).values_list("id", "task_id")
-        )
-        if any(line.task_run_id for line in lines)
-        else {}
-    )
+    task_ids = {t.id: t.task_id for t in snapshot.task_run_list}
     LogEntry.objects.bulk_create(
-        [
-            LogEntry(
-                execution=row,
-                tenant=row.tenant,
-                namespace=row.namespace,
-                flow_id=row.flow_id,
-                task_run_id=line.task_run_id,
-                task_id=task_ids.get(line.task_run_id),
-                level=line.level,
-                message=line.message,
-                timestamp=at,
-            )
-            for line in lines
-        ]
+        LogEntry.of(
+            row,
+            level=line.level,
+            message=line.message,
+            timestamp=at,
+            task_run_id=line.task_run_id,
+            task_id=task_ids.get(line.task_run_id),
+        )
+        for line in lines
     )
 
 
 def _save_worker_logs(row: Execution, lines: list[dict], context: dict) -> None:
     LogEntry.objects.bulk_create(
-        [
-            LogEntry(
-                execution=row,
-                tenant=row.tenant,
-                namespace=row.namespace,
-                flow_id=row.flow_id,
-                # a WorkingDirectory's child logs name their own task run
-                task_run_id=line.get("task_run_id") or context.get("task_run_id"),
-                task_id=line.get("task_id") or context.get("task_id"),
-                attempt_number=line.get("attempt") or context.get("attempt"),
-                level=line["level"],
-                message=line["message"],
-                timestamp=datetime.fromisoformat(line["timestamp"].replace("Z", "+00:00")),
-            )
-            for line in lines
-        ]
+        LogEntry.of(
+            row,
+            level=line["level"],
+            message=line["message"],
+            timestamp=datetime.fromisoformat(line["timestamp"].replace("Z", "+00:00")),
+            # a WorkingDirectory's child logs name their own task run
+            task_run_id=line.get("task_run_id") or context.get("task_run_id"),
+            task_id=line.get("task_id") or context.get("task_id"),
+            attempt_number=line.get("attempt") or context.get("attempt"),
+        )
+        for line in lines
     )
 
 

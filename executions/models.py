@@ -1,4 +1,6 @@
-"""Executions, task runs, logs and pending commands: the rows behind the engine's snapshot."""
+"""Executions, task runs and logs: the rows behind the engine's snapshot."""
+
+from __future__ import annotations
 
 from django.db import models
 
@@ -112,3 +114,29 @@ class LogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.timestamp} {self.level} {self.message[:60]}"
+
+    @classmethod
+    def of(
+        cls,
+        execution: Execution,
+        *,
+        level: str,
+        message: str,
+        timestamp,
+        task_run_id: str | None = None,
+        task_id: str | None = None,
+        attempt_number: int | None = None,
+    ) -> LogEntry:
+        """A log line of `execution`, carrying its tenant, namespace and flow for search."""
+        return cls(
+            execution=execution,
+            tenant=execution.tenant,
+            namespace=execution.namespace,
+            flow_id=execution.flow_id,
+            task_run_id=task_run_id,
+            task_id=task_id,
+            attempt_number=attempt_number,
+            level=level,
+            message=message,
+            timestamp=timestamp,
+        )

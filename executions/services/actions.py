@@ -74,16 +74,7 @@ def locked(execution_id: str) -> tuple[Execution, list[TaskRun]]:
 
 def _log(row: Execution, messages: list[str], at: datetime) -> None:
     LogEntry.objects.bulk_create(
-        LogEntry(
-            execution=row,
-            tenant=row.tenant,
-            namespace=row.namespace,
-            flow_id=row.flow_id,
-            level="INFO",
-            message=message,
-            timestamp=at,
-        )
-        for message in messages
+        LogEntry.of(row, level="INFO", message=message, timestamp=at) for message in messages
     )
 
 
