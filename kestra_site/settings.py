@@ -130,11 +130,15 @@ KESTRA_STORAGE_ROOT = os.environ.get("KESTRA_STORAGE_ROOT", str(BASE_DIR / "data
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Internal storage (kestra:/// URIs). Any django-storages backend works here (S3 ...).
+    # KESTRA_STORAGE_OPTIONS (JSON) are the backend's OPTIONS, e.g. for django-storages' S3:
+    # {"bucket_name": "kestra", "endpoint_url": "https://s3.example.com", "region_name": ...}
     "kestra": {
         "BACKEND": os.environ.get(
             "KESTRA_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
         ),
-        "OPTIONS": {"location": KESTRA_STORAGE_ROOT}
+        "OPTIONS": json.loads(os.environ["KESTRA_STORAGE_OPTIONS"])
+        if os.environ.get("KESTRA_STORAGE_OPTIONS")
+        else {"location": KESTRA_STORAGE_ROOT}
         if "KESTRA_STORAGE_BACKEND" not in os.environ
         else {},
     },
