@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.db import transaction
 
-from executions import dispatch, engine, limits, repository, subflow_outputs
+from executions import dispatch, engine, flow_triggers, limits, repository, subflow_outputs
 from executions.engine.plan import FOREACH_ITEM_EXECUTABLE
 from executions.inputs.declared import declared_list
 from executions.models import Execution, LogEntry, TaskRun
@@ -124,6 +124,7 @@ def execution_process(
             if snapshot.state.current is not was_state:
                 repository.apply_execution(row, snapshot)
                 row.save()
+                flow_triggers.on_state_change(row, plan, snapshot)
                 if snapshot.state.current.is_terminal:
                     out.after_terminal(row)
             transaction.on_commit(out.send)
@@ -155,6 +156,8 @@ def execution_process(
             out.tick_at(row.id, outcome.wake_at)
         row.wake_at = outcome.wake_at
         row.save()
+        if was_state is not snapshot.state.current:
+            flow_triggers.on_state_change(row, plan, snapshot)
         for request in outcome.new_execution_requests:
             out.tick(_create_retry(row, request))
         out.jobs(outcome.worker_jobs, _job_extras(row, plan, outcome.worker_jobs))

@@ -140,3 +140,49 @@ class LogEntry(models.Model):
             message=message,
             timestamp=timestamp,
         )
+
+
+class FlowTriggerFired(models.Model):
+    """A flow trigger fired for one state change of one execution: the unique row that keeps
+    any number of executors from starting the triggered flow twice."""
+
+    source_execution_id = models.CharField(max_length=32)
+    source_step = models.PositiveIntegerField()  # the state change: its index in the history
+    namespace = models.CharField(max_length=150)
+    flow_id = models.CharField(max_length=100)
+    trigger_id = models.CharField(max_length=100)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_execution_id", "source_step", "namespace", "flow_id", "trigger_id"],
+                name="flow_trigger_fired_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_execution_id}#{self.source_step} -> {self.flow_id}.{self.trigger_id}"
+
+
+class FlowTriggerWindow(models.Model):
+    """What a MultipleCondition (or a Flow trigger's preconditions) has seen in its window."""
+
+    namespace = models.CharField(max_length=150)
+    flow_id = models.CharField(max_length=100)
+    trigger_id = models.CharField(max_length=100)
+    condition_id = models.CharField(max_length=100)
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    results = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["namespace", "flow_id", "trigger_id", "condition_id"],
+                name="flow_trigger_window_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.flow_id}.{self.trigger_id}.{self.condition_id} {self.start}..{self.end}"

@@ -12,6 +12,7 @@ from flows.models import Flow, FlowRevision
 from flows.source_edit import set_disabled, set_trigger_disabled
 from flows.spec.errors import FlowSpecError, Violation
 from kestra_site.errors import InvalidInput, NotFound
+from scheduler.services import triggers_sync
 
 
 def validation_context() -> spec.ValidationContext:
@@ -50,6 +51,7 @@ def _record_revision(flow: Flow, user) -> None:
         deleted=flow.deleted,
         author=user if getattr(user, "is_authenticated", False) else None,
     )
+    triggers_sync(flow)  # every revision (save, disable, delete): Schedule rows, same transaction
 
 
 def _locked(namespace: str, flow_id: str) -> Flow | None:

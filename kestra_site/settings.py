@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "flows",
     "executions",
     "workers",
+    "scheduler",
 ]
 
 MIDDLEWARE = [

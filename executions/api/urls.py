@@ -7,7 +7,7 @@ Kestra's create path: a POST there always creates (so a flow may be called `grap
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
-from executions.api import actions, executions, files, graph, logs, streams
+from executions.api import actions, executions, files, graph, logs, streams, webhooks
 
 E = "executions/<str:execution_id>"
 
@@ -27,6 +27,11 @@ def _or_create(view, flow_id: str):
 
 
 urlpatterns = [
+    path(
+        "executions/webhook/<str:namespace>/<str:flow_id>/<str:key>",
+        webhooks.WebhookView.as_view(),
+        name="execution-webhook",
+    ),
     path("executions", executions.ExecutionsByFlowView.as_view(), name="execution-by-flow"),
     path("executions/search", executions.ExecutionSearchView.as_view(), name="execution-search"),
     path(

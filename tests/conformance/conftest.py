@@ -28,5 +28,30 @@ def conformance(cluster, django_db_blocker):
             results = run_cases(load_cases(), timeout=TIMEOUT, parallel=16)
         finally:
             settings.KESTRA["ENCRYPTION_SECRET_KEY"] = key
-            call_command("flush", interactive=False, verbosity=0)
+            _flush_when_settled(call_command)
     yield {r.case.id: r for r in results}
+
+
+def _flush_when_settled(call_command, timeout: float = 60.0) -> None:
+    """Empty the database once the cluster is idle: flow triggers may still be starting
+    listeners when the last scenario ends, and a TRUNCATE beside an executor transaction can
+    deadlock (then it is tried again)."""
+    import time
+
+    from django.db import OperationalError
+
+    from executions.models import Execution
+    from executions.states import State
+
+    running = [s.value for s in State if not s.is_terminal]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and Execution.objects.filter(state__in=running).exists():
+        time.sleep(0.5)
+    for attempt in range(3):
+        try:
+            call_command("flush", interactive=False, verbosity=0)
+            return
+        except OperationalError:
+            if attempt == 2:
+                raise
+            time.sleep(1)

@@ -9,8 +9,12 @@ import yaml
 from tests.conformance import checks as corpus
 from tests.conformance import restarts
 from tests.conformance.runner import close_files, fresh_name, wait, with_files
-from tests.conformance.scenarios import Case, source
+from tests.conformance.scenarios import TRIGGERED, Case, source
 
+# Flows whose executions fire flow triggers, or listen: their cases run one after the other.
+TRIGGER_FILES = set(TRIGGERED) | {
+    f"valids/{name}" for names in TRIGGERED.values() for name in names
+}
 SLOW_FEATURES = {"retry": 8, "flow-retry": 8, "sleep": 3, "pause": 3, "concurrency": 4, "sla": 3}
 
 
@@ -118,6 +122,8 @@ def execute(case: Case, shared: dict[str, Any], timeout: float) -> tuple[str, li
         return _concurrency(case, timeout)
     if case.run == "as subflow of task-flow":
         return _as_child(case, inputs, timeout)
+    if case.run == "triggered":
+        return _triggered(case, timeout)
     row = create(case, inputs)
     until = _paused if case.run.startswith("runOneUntilPaused") else _terminal
     done = wait(row.id, timeout, until)
@@ -169,3 +175,66 @@ def _concurrency(case: Case, timeout: float) -> tuple[str, list[str]]:
     if expected == "SUCCESS" and "QUEUED" not in states:
         problems.append(f"second execution never QUEUED: {states}")
     return first.id, problems
+
+
+def _listeners(case: Case, upstream_id: str) -> list[Any]:
+    from executions.models import Execution
+
+    return list(
+        Execution.objects.filter(
+            namespace=case.scenario["namespace"],
+            flow_id=case.scenario["flow_id"],
+            trigger__variables__executionId=upstream_id,
+        ).order_by("created")
+    )
+
+
+def _triggered(case: Case, timeout: float) -> tuple[str, list[str]]:
+    """Run the upstream flows in order (the listener's windows empty first, as on Kestra's fresh
+    storage); the listener runs once, after the last one, with its trigger variables."""
+    import time
+
+    from executions import services
+    from executions.models import FlowTriggerWindow
+
+    FlowTriggerWindow.objects.filter(
+        namespace=case.scenario["namespace"], flow_id=case.scenario["flow_id"]
+    ).delete()
+    problems: list[str] = []
+    upstream = None
+    for position, file in enumerate(case.upstreams):
+        data = yaml.safe_load(source(file))
+        row = services.execution_create(namespace=data["namespace"], flow_id=data["id"])
+        upstream = wait(row.id, timeout, _terminal)
+        if position < len(case.upstreams) - 1:
+            time.sleep(1)
+            if _listeners(case, upstream.id):
+                problems.append(f"the listener ran after {data['id']}, before its last upstream")
+    assert upstream is not None
+    expected = 4 if "with-pause" in case.file else 1  # RUNNING, PAUSED, RUNNING, SUCCESS
+    deadline = time.monotonic() + timeout
+    found = _listeners(case, upstream.id)
+    while time.monotonic() < deadline and not (
+        len(found) >= expected and all(_terminal(r) for r in found)
+    ):
+        time.sleep(0.2)
+        found = _listeners(case, upstream.id)
+    if len(found) != expected:
+        problems.append(f"{len(found)} listener executions, expected {expected}")
+    if not found:
+        return upstream.id, problems
+    for row in found:
+        variables = (row.trigger or {}).get("variables") or {}
+        seen = (variables.get("namespace"), variables.get("flowId"))
+        if seen != (upstream.namespace, upstream.flow_id):
+            problems.append(f"trigger variables name {seen}")
+        problems += corpus.problems(case.checks, snapshot(row.id))
+    if expected == 4:
+        statuses = [(r.outputs or {}).get("status") for r in found]
+        if statuses != ["RUNNING", "PAUSED", "RUNNING", "SUCCESS"]:
+            problems.append(f"listener outputs.status {statuses}")
+    if case.file.endswith("/trigger-flow-listener.yaml"):
+        value = (snapshot(found[0].id).task_run_list[0].outputs or {}).get("value")
+        if value != f"childs: from parents: {upstream.id}":
+            problems.append(f"listener returned {value!r}")
+    return found[-1].id, problems

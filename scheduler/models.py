@@ -1,0 +1,60 @@
+"""State of Schedule triggers, and one row per tick that created (or tried to create) a run."""
+
+from django.db import models
+
+
+class Trigger(models.Model):
+    """One Schedule trigger of a flow: where its clock stands (Kestra's trigger context)."""
+
+    tenant = models.CharField(max_length=100, default="main")
+    namespace = models.CharField(max_length=150)
+    flow_id = models.CharField(max_length=100)
+    trigger_id = models.CharField(max_length=100)
+    flow_revision = models.PositiveIntegerField(default=1)
+    # cron|withSeconds|timezone the dates below were computed for; a change resets next_date.
+    schedule_key = models.CharField(max_length=300, default="")
+    last_date = models.DateTimeField(null=True, blank=True)
+    next_date = models.DateTimeField(null=True, blank=True)
+    disabled = models.BooleanField(default=False)
+    # The execution the last tick created: while it runs, the trigger is locked (Kestra's lock).
+    execution_id = models.CharField(max_length=64, blank=True, default="")
+    # A tick found the trigger locked; the missed dates are recovered once the execution ends.
+    locked_since = models.DateTimeField(null=True, blank=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "namespace", "flow_id", "trigger_id"],
+                name="scheduler_trigger_unique",
+            )
+        ]
+        ordering = ["namespace", "flow_id", "trigger_id"]
+
+    def __str__(self) -> str:
+        return f"{self.namespace}.{self.flow_id}.{self.trigger_id}"
+
+
+class ScheduledRun(models.Model):
+    """A scheduled date that was fired: the unique key makes two beats fire a date once."""
+
+    tenant = models.CharField(max_length=100, default="main")
+    namespace = models.CharField(max_length=150)
+    flow_id = models.CharField(max_length=100)
+    trigger_id = models.CharField(max_length=100)
+    scheduled_date = models.DateTimeField()
+    execution_id = models.CharField(max_length=64, blank=True, default="")
+    error = models.TextField(blank=True, default="")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "namespace", "flow_id", "trigger_id", "scheduled_date"],
+                name="scheduler_run_unique_per_date",
+            )
+        ]
+        ordering = ["-scheduled_date"]
+
+    def __str__(self) -> str:
+        return f"{self.namespace}.{self.flow_id}.{self.trigger_id} @ {self.scheduled_date}"
