@@ -17,11 +17,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from executions.states import State
+from flows.spec.core.triggers import Flow as FlowTrigger
 
 logger = logging.getLogger(__name__)
 
-FLOW_TRIGGER = "io.kestra.plugin.core.trigger.Flow"
-_FLOW_TYPES = (FLOW_TRIGGER, "io.kestra.core.models.triggers.types.Flow")
+FLOW_TRIGGER = FlowTrigger.type_names[0]
+_FLOW_TYPES = FlowTrigger.type_names
 TERMINAL = frozenset(s.value for s in State if s.is_terminal)
 
 
@@ -363,9 +364,9 @@ def _triggers_of_revision(namespace: str, flow_id: str, revision: int) -> list[d
 def live_flow_triggers(tenant: str) -> list[tuple[str, str, list[dict[str, Any]]]]:
     from flows.models import Flow
 
-    rows = Flow.objects.filter(tenant=tenant, deleted=False, disabled=False).values_list(
-        "namespace", "flow_id", "revision"
-    )
+    rows = Flow.objects.filter(
+        tenant=tenant, deleted=False, disabled=False, has_flow_trigger=True
+    ).values_list("namespace", "flow_id", "revision")
     found = []
     for namespace, flow_id, revision in rows:
         try:

@@ -18,6 +18,9 @@ class Flow(models.Model):
     labels = models.JSONField(default=list, blank=True)
     disabled = models.BooleanField(default=False)
     deleted = models.BooleanField(default=False)
+    # Whether an enabled trigger.Flow listens to other executions: the executor looks only at
+    # these flows when an execution changes state.
+    has_flow_trigger = models.BooleanField(default=False)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 

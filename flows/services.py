@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from flows import spec
 from flows.models import Flow, FlowRevision
 from flows.source_edit import set_disabled, set_trigger_disabled
+from flows.spec.core.triggers import Flow as FlowTrigger
 from flows.spec.errors import FlowSpecError, Violation
 from kestra_site.errors import InvalidInput, NotFound
 from scheduler.services import triggers_sync
@@ -38,6 +39,10 @@ def _apply(flow: Flow, source: str, parsed: spec.Flow, *, deleted: bool = False)
     flow.description = parsed.description or ""
     flow.labels = flow.definition.get("labels", [])
     flow.disabled = bool(parsed.disabled)
+    flow.has_flow_trigger = any(
+        isinstance(trigger, FlowTrigger) and not trigger.disabled
+        for trigger in parsed.triggers or []
+    )
     flow.deleted = deleted
 
 

@@ -137,3 +137,20 @@ def test_search_filters_pages_and_sorts():
         Search(filters=[("q", "EQUALS", "f0")], size=100, sort=[("id", True)])
     )
     assert [f.flow_id for f in found][:2] == ["f09", "f08"]
+
+
+def test_flows_with_an_enabled_flow_trigger_are_marked():
+    listener = flow_source(
+        "listener",
+        extra=(
+            "triggers:\n  - id: on-upstream\n    type: io.kestra.plugin.core.trigger.Flow\n"
+            "    conditions:\n      - type: io.kestra.plugin.core.condition.ExecutionFlow\n"
+            "        namespace: company.team\n        flowId: hello\n"
+        ),
+    )
+    assert services.flow_create(source=listener).has_flow_trigger
+    assert not services.flow_create(source=flow_source("hello")).has_flow_trigger
+    off = services.flow_set_trigger_disabled(
+        namespace="company.team", flow_id="listener", trigger_id="on-upstream", disabled=True
+    )
+    assert not off.has_flow_trigger
