@@ -8,6 +8,7 @@ committed, and every handler is safe to run twice.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -49,7 +50,12 @@ def flow_plan(namespace: str, flow_id: str, revision: int) -> engine.FlowPlan:
 
 def run_envs() -> dict[str, str]:
     """`envs`: the environment variables with Kestra's prefix, prefix removed, lower-cased."""
-    prefix = settings.KESTRA["ENV_VARS_PREFIX"]
+    return _envs(settings.KESTRA["ENV_VARS_PREFIX"])
+
+
+@functools.cache
+def _envs(prefix: str) -> dict[str, str]:
+    # A process's environment does not change while it runs: read it once, not every hop.
     return {k[len(prefix) :].lower(): v for k, v in os.environ.items() if k.startswith(prefix)}
 
 
@@ -174,9 +180,11 @@ def _job_extras(
     """What a job needs that the engine does not carry: the flow's SECRET inputs (the worker
     decrypts them) and the execution's error logs for `errorLogs()` (workers never read the
     database)."""
-    secrets = [i for i in declared_list(plan.inputs) if i.get("type") == "SECRET"]
+    if not jobs:
+        return {}
+    secrets = _secret_inputs(plan)
     extras: dict[str, dict] = {j.task_run_id: {"secret_inputs": secrets} for j in jobs if secrets}
-    wanting = [j for j in jobs if "errorLogs" in json.dumps(j.task)]
+    wanting = [j for j in jobs if _uses_error_logs(plan, j.task)]
     if not wanting:
         return extras
     error_logs = [
@@ -196,6 +204,23 @@ def _job_extras(
     for job in wanting:
         extras.setdefault(job.task_run_id, {})["error_logs"] = error_logs
     return extras
+
+
+def _secret_inputs(plan: engine.FlowPlan) -> list[dict]:
+    """The flow's SECRET input declarations, computed once per compiled plan."""
+    if "secret_inputs" not in plan.cache:
+        declared = declared_list(plan.inputs)
+        plan.cache["secret_inputs"] = [i for i in declared if i.get("type") == "SECRET"]
+    return plan.cache["secret_inputs"]
+
+
+def _uses_error_logs(plan: engine.FlowPlan, task: dict) -> bool:
+    """Whether a task's properties call errorLogs(), computed once per task of a plan."""
+    cached = plan.cache.setdefault("uses_error_logs", {})
+    key = task.get("id")
+    if key not in cached:
+        cached[key] = "errorLogs" in json.dumps(task)
+    return cached[key]
 
 
 def _save_logs(
