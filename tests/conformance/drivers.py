@@ -20,7 +20,11 @@ SLOW_FEATURES = {"retry": 8, "flow-retry": 8, "sleep": 3, "pause": 3, "concurren
 
 def group_key(case: Case) -> str:
     """Cases sharing a placeholder (state.yaml's `set` runs) or seeding the same KV store
-    (kv.yaml) run in order, in one group."""
+    (kv.yaml) run in order, in one group. So do flow-trigger listeners and every run of their
+    upstream flows: an upstream's own scenario ending in a parallel group would otherwise land
+    in a listener's precondition window mid-sequence and fire it early."""
+    if case.file in TRIGGER_FILES:
+        return "flow-triggers"
     if any(_placeholder(v) and "executionId" != k for k, v in _inputs(case).items()):
         return case.file
     if str(case.scenario.get("preconditions") or "").startswith("KV store"):

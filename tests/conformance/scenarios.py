@@ -40,10 +40,6 @@ KNOWN_FAILURES: dict[str, str] = {
         "deliberate: worker groups are declared here, so `toto` is refused as not declared "
         "instead of Kestra OSS's 'Enterprise Edition functionality'"
     ),
-    "valids/trigger-multiplecondition-listener.yaml:trigger": (
-        "intermittent (about 1 run in 3, under investigation): the window already holds "
-        "flow-b when flow-a ends, so the listener fires after flow-a instead of flow-b"
-    ),
     "valids/for-each-item-subflow.yaml:default": _FOREACH_CHILD,
     "valids/for-each-item-outputs-subflow.yaml:default": _FOREACH_CHILD,
 }
