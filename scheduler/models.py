@@ -4,12 +4,21 @@ from django.db import models
 
 
 class Trigger(models.Model):
-    """One Schedule trigger of a flow: where its clock stands (Kestra's trigger context)."""
+    """One scheduled or polling trigger of a flow: where its clock stands (Kestra's trigger
+    context)."""
 
     tenant = models.CharField(max_length=100, default="main")
     namespace = models.CharField(max_length=150)
     flow_id = models.CharField(max_length=100)
     trigger_id = models.CharField(max_length=100)
+    # The trigger's type as written in the flow (Schedule, ScheduleOnDates, a polling trigger).
+    type = models.CharField(max_length=200, blank=True, default="")
+    # Polling triggers are evaluated on a worker of this group (blank: the default group).
+    worker_group = models.CharField(max_length=100, blank=True, default="")
+    # A polling evaluation is out on a worker since then: no second one is sent meanwhile.
+    evaluating_since = models.DateTimeField(null=True, blank=True)
+    # Per-kind state that has no column of its own (a polling trigger's last evaluation, ...).
+    context = models.JSONField(default=dict, blank=True)
     flow_revision = models.PositiveIntegerField(default=1)
     # cron|withSeconds|timezone the dates below were computed for; a change resets next_date.
     schedule_key = models.CharField(max_length=300, default="")

@@ -115,6 +115,7 @@ def triggers_sync(flow) -> None:
         # A new or changed schedule, or a trigger coming back, starts from now (no catch-up).
         restart = row.next_date is None or row.schedule_key != _key(spec) or row.disabled
         row.flow_revision = flow.revision
+        row.type = spec["type"]
         row.schedule_key = _key(spec)
         row.disabled = disabled
         if restart:
