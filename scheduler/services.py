@@ -12,6 +12,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone as dj_timezone
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
@@ -100,7 +101,12 @@ def triggers_sync(flow) -> None:
     """Bring the Trigger and PeriodicTask rows of a flow in step with its current revision."""
     specs = {} if flow.deleted else schedule_triggers(flow.definition or {})
     scope = {"tenant": flow.tenant, "namespace": flow.namespace, "flow_id": flow.flow_id}
-    stale = Trigger.objects.filter(**scope).exclude(trigger_id__in=list(specs))
+    # Only the rows of schedule triggers: polling triggers' rows are kept by scheduler/polling.py.
+    stale = (
+        Trigger.objects.filter(**scope)
+        .filter(Q(type__in=SCHEDULE_TYPES) | Q(type=""))
+        .exclude(trigger_id__in=list(specs))
+    )
     for row in stale:
         PeriodicTask.objects.filter(
             name=task_name(flow.namespace, flow.flow_id, row.trigger_id)
