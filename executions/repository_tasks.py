@@ -108,11 +108,12 @@ def purge_logs(ctx: RunContext) -> dict[str, Any]:
 
 
 def toggle(ctx: RunContext) -> None:
-    """trigger.Toggle: enable or disable a trigger of a flow (this flow by default). There is
-    no trigger state yet, so the trigger's `disabled:` is edited in the flow's source, which
-    makes a new revision of the flow."""
-    from flows import services
+    """trigger.Toggle: enable or disable a trigger of a flow (this flow by default), as Kestra
+    does: the trigger's state (`scheduler.Trigger.disabled`) changes, the flow's source and
+    revision do not. A trigger with no state (a Flow or Webhook trigger) is not found."""
+    from flows import selectors as flow_selectors
     from kestra_site.errors import DomainError
+    from scheduler import actions
 
     flow = ctx.variables.get("flow") or {}
     namespace = ctx.render_string(ctx.property("namespace")) or str(flow.get("namespace"))
@@ -122,9 +123,21 @@ def toggle(ctx: RunContext) -> None:
         raise TaskFailure("'trigger' is required")
     enabled = ctx.render(ctx.property("enabled", False))
     enabled = enabled if isinstance(enabled, bool) else str(enabled).lower() == "true"
+    execution_id = (ctx.variables.get("execution") or {}).get("id", "")
     try:
-        services.flow_set_trigger_disabled(
-            namespace=namespace, flow_id=flow_id, trigger_id=trigger, disabled=not enabled
+        flow_selectors.flow_get(namespace, flow_id)
+    except DomainError:
+        raise TaskFailure(
+            f"Unable to find flow {namespace}.{flow_id}. Make sure the flow exists and the "
+            "current execution is authorized to access it."
+        ) from None
+    try:
+        actions.trigger_set_disabled(
+            namespace,
+            flow_id,
+            trigger,
+            disabled=not enabled,
+            reason=f"trigger.Toggle in execution {execution_id}",
         )
     except DomainError as error:
         raise TaskFailure(str(error)) from None

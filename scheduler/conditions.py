@@ -1,15 +1,24 @@
 """Schedule conditions on a trigger date (pure: no framework), as Kestra evaluates them on
 `{{ trigger.date }}` in the trigger's timezone.
 
-Evaluated: DayWeek, Weekend, DayWeekInMonth, TimeBetween, DateTimeBetween, and Not/Or over
-them. Other conditions (PublicHoliday, Expression, a custom `date:`) are not evaluated here and
-count as holding.
+Evaluated: DayWeek, Weekend, DayWeekInMonth, TimeBetween, DateTimeBetween, PublicHoliday (the
+`holidays` package), Expression, and Not/Or over them. Expressions, a custom `date:` and
+PublicHoliday's `country`/`subDivision` are rendered with Kestra's templating on `variables`:
+`trigger` and `schedule` (both `{date, next, previous}`, as Kestra names them) and `flow`.
+An expression that cannot be rendered makes its condition false. Any other condition type is
+not a schedule condition and counts as holding.
 """
 
 from __future__ import annotations
 
+import functools
+import locale
+import logging
 from datetime import date as Date
 from datetime import datetime, time, timedelta
+from typing import Any
+
+logger = logging.getLogger(__name__)
 
 DAYS = ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
 ORDINALS = {"FIRST": 0, "SECOND": 1, "THIRD": 2, "FOURTH": 3}
@@ -17,7 +26,8 @@ DEFAULT_DATE = "{{ trigger.date }}"
 
 
 def _kind(condition: dict) -> str:
-    return str(condition.get("type", "")).rsplit(".", 1)[-1]
+    """The condition's short name; legacy `<Name>Condition` aliases read as `<Name>`."""
+    return str(condition.get("type", "")).rsplit(".", 1)[-1].removesuffix("Condition")
 
 
 def _nth_in_month(day: Date, weekday: int, which: str) -> bool:
@@ -56,11 +66,75 @@ def _between(value, after, before) -> bool:
     return False  # Kestra: an invalid condition with neither bound
 
 
-def holds(condition: dict, at: datetime) -> bool:
-    """Whether one condition holds for a trigger date (aware, in the trigger's timezone)."""
+@functools.lru_cache(maxsize=1)
+def _renderer():
+    from executions.templating import Functions, Renderer
+
+    return Renderer(Functions())
+
+
+def _render(text: Any, variables: dict | None) -> str:
+    if not isinstance(text, str):
+        return "" if text is None else str(text)
+    return _renderer().render(text, variables or {})
+
+
+def _parse_date(text: str, tz) -> datetime:
+    value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=tz)
+
+
+def _expression_true(rendered: str) -> bool:
+    """Kestra's Expression: blank or `false` is false, anything else true."""
+    return not (rendered.strip() == "" or rendered.strip() == "false")
+
+
+def _default_country() -> str:
+    language, _ = locale.getlocale()
+    region = (language or "").partition("_")[2]
+    return region or "US"  # Java's default locale is usually en_US
+
+
+def public_holiday(day: Date, country: str | None, sub_division: str | None) -> bool:
+    import holidays
+
+    calendar = holidays.country_holidays(country or _default_country(), subdiv=sub_division or None)
+    return day in calendar
+
+
+def holds(condition: dict, at: datetime, variables: dict | None = None) -> bool:
+    """Whether one condition holds for a trigger date (aware, in the trigger's timezone).
+
+    `variables` is the render context (see the module docstring); without it, a custom `date:`
+    or an Expression cannot be evaluated and counts as holding."""
     kind = _kind(condition)
-    if condition.get("date", DEFAULT_DATE) != DEFAULT_DATE:
-        return True
+    if kind in ("Expression", "Variable"):
+        if variables is None:
+            return True
+        try:
+            return _expression_true(_render(condition.get("expression"), variables))
+        except Exception as error:
+            logger.warning("schedule condition expression failed to render: %s", error)
+            return False
+    custom = condition.get("date", DEFAULT_DATE)
+    if custom != DEFAULT_DATE:
+        if variables is None:
+            return True
+        try:
+            at = _parse_date(_render(custom, variables), at.tzinfo)
+        except Exception as error:
+            logger.warning("schedule condition date %r failed: %s", custom, error)
+            return False
+    if kind == "PublicHoliday":
+        try:
+            return public_holiday(
+                at.date(),
+                _render(condition.get("country"), variables) or None,
+                _render(condition.get("subDivision"), variables) or None,
+            )
+        except (NotImplementedError, KeyError) as error:
+            logger.warning("PublicHoliday: %s", error)
+            return False
     if kind == "DayWeek":
         return at.weekday() == DAYS.index(condition["dayOfWeek"])
     if kind == "Weekend":
@@ -86,11 +160,11 @@ def holds(condition: dict, at: datetime) -> bool:
 
         return _between(at, parse(condition.get("after")), parse(condition.get("before")))
     if kind == "Not":
-        return not any(holds(c, at) for c in condition.get("conditions") or [])
+        return not any(holds(c, at, variables) for c in condition.get("conditions") or [])
     if kind == "Or":
-        return any(holds(c, at) for c in condition.get("conditions") or [])
+        return any(holds(c, at, variables) for c in condition.get("conditions") or [])
     return True
 
 
-def all_hold(conditions: list[dict] | None, at: datetime) -> bool:
-    return all(holds(c, at) for c in conditions or [])
+def all_hold(conditions: list[dict] | None, at: datetime, variables: dict | None = None) -> bool:
+    return all(holds(c, at, variables) for c in conditions or [])

@@ -1,4 +1,4 @@
-"""State of Schedule triggers, and one row per tick that created (or tried to create) a run."""
+"""State of Schedule (and polling) triggers, and one row per fired (trigger, date)."""
 
 from django.db import models
 
@@ -24,7 +24,16 @@ class Trigger(models.Model):
     schedule_key = models.CharField(max_length=300, default="")
     last_date = models.DateTimeField(null=True, blank=True)
     next_date = models.DateTimeField(null=True, blank=True)
+    # Kestra's trigger-context `disabled`: set through the API, trigger.Toggle or `stopAfter`;
+    # a flow save keeps it (Kestra keeps the context's flag when a flow changes).
     disabled = models.BooleanField(default=False)
+    # Why `disabled` was last set (API, Toggle, stopAfter), for operators.
+    disabled_reason = models.CharField(max_length=300, blank=True, default="")
+    # The flow, or the trigger, says `disabled: true` in its source (kept by the flow's sync).
+    source_disabled = models.BooleanField(default=False)
+    # Kestra's backfill: {start, end, currentDate, inputs, labels, paused,
+    # previousNextExecutionDate}; while present, it replaces the normal schedule.
+    backfill = models.JSONField(null=True, blank=True)
     # The execution the last tick created: while it runs, the trigger is locked (Kestra's lock).
     execution_id = models.CharField(max_length=64, blank=True, default="")
     # A tick found the trigger locked; the missed dates are recovered once the execution ends.
@@ -42,6 +51,15 @@ class Trigger(models.Model):
 
     def __str__(self) -> str:
         return f"{self.namespace}.{self.flow_id}.{self.trigger_id}"
+
+    @property
+    def effectively_disabled(self) -> bool:
+        return self.disabled or self.source_disabled
+
+    @property
+    def locked(self) -> bool:
+        """Kestra's lock: an execution of this trigger runs, or an evaluation is out."""
+        return bool(self.execution_id) or self.evaluating_since is not None
 
 
 class ScheduledRun(models.Model):

@@ -6,7 +6,6 @@ import pytest
 
 from executions.executor_tasks import LOCAL_TYPES, is_local
 from executions.models import Execution, LogEntry
-from flows import selectors as flow_selectors
 from flows import services as flow_services
 from flows.models import Flow
 from kestra_site import storage
@@ -164,14 +163,19 @@ triggers:
 """
 
 
-def test_toggle_edits_the_trigger_in_the_flow_source():
+def test_toggle_sets_the_trigger_state_without_a_new_revision():
+    from django_celery_beat.models import PeriodicTask
+
+    from scheduler.models import Trigger
+
     flow_services.flow_create(source=TRIGGERED)
     off = run({"type": CORE + "trigger.Toggle", "trigger": "daily"}, flow_id="triggered")
     assert off["state"] == "SUCCESS", off
     flow = Flow.objects.get(namespace="company.team", flow_id="triggered")
-    assert "    disabled: true" in flow.source  # edited in place, a new revision
-    definition = flow_selectors.flow_revision_definition("company.team", "triggered", 2)
-    assert definition["triggers"][0]["disabled"] is True
+    assert flow.revision == 1 and "disabled" not in flow.source  # the source is untouched
+    row = Trigger.objects.get(namespace="company.team", flow_id="triggered", trigger_id="daily")
+    assert row.disabled and "trigger.Toggle" in row.disabled_reason
+    assert not PeriodicTask.objects.get(name="kestra: company.team.triggered.daily").enabled
     on = run(
         {
             "type": CORE + "trigger.Toggle",
@@ -182,8 +186,12 @@ def test_toggle_edits_the_trigger_in_the_flow_source():
         }
     )
     assert on["state"] == "SUCCESS"
-    definition = flow_selectors.flow_revision_definition("company.team", "triggered", 3)
-    assert definition["triggers"][0]["disabled"] is False
+    assert not Trigger.objects.get(trigger_id="daily").disabled
+    assert PeriodicTask.objects.get(name="kestra: company.team.triggered.daily").enabled
+    assert Flow.objects.get(namespace="company.team", flow_id="triggered").revision == 1
     missing = run({"type": CORE + "trigger.Toggle", "trigger": "nope"}, flow_id="triggered")
     assert missing["state"] == "FAILED"
     assert "Unable to find trigger nope" in missing["error"]
+    no_flow = run({"type": CORE + "trigger.Toggle", "flowId": "ghost", "trigger": "daily"})
+    assert no_flow["state"] == "FAILED"
+    assert "Unable to find flow company.team.ghost" in no_flow["error"]

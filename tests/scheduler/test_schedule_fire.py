@@ -2,6 +2,7 @@
 
 import time
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -111,3 +112,42 @@ def test_disabled_or_deleted_flow_does_not_fire(trigger):
     services.flow_delete(namespace="company.team", flow_id="ticking")
     assert trigger_fire(**KEY, now=at(0, 1)) == []
     assert not Execution.objects.exists()
+
+
+NIGHTLY = """id: nightly
+namespace: company.team
+tasks:
+  - id: hello
+    type: io.kestra.plugin.core.log.Log
+    message: hi
+triggers:
+  - id: half-past-two
+    type: io.kestra.plugin.core.trigger.Schedule
+    cron: "30 2 * * *"
+    timezone: Europe/Paris
+"""
+
+
+@pytest.mark.parametrize(
+    ("night", "expected"),
+    [
+        # spring forward: 02:30 does not exist that night; it runs once, after the gap
+        (datetime(2026, 3, 28, 22, 0, tzinfo=UTC), datetime(2026, 3, 29, 1, 30, tzinfo=UTC)),
+        # fall back: 02:30 happens twice; it runs once, at the first one (CEST)
+        (datetime(2026, 10, 24, 22, 0, tzinfo=UTC), datetime(2026, 10, 25, 0, 30, tzinfo=UTC)),
+    ],
+)
+def test_a_paris_dst_night_ticked_every_minute_runs_once(night, expected):
+    key = {"namespace": "company.team", "flow_id": "nightly", "trigger_id": "half-past-two"}
+    services.flow_create(source=NIGHTLY)
+    Trigger.objects.filter(**key).update(next_date=night + timedelta(hours=1))
+    fired = []
+    for minute in range(6 * 60):  # a beat ticking each minute, 22:00Z to 04:00Z
+        runs = trigger_fire(**key, now=night + timedelta(minutes=minute, seconds=1))
+        fired += runs
+        Execution.objects.filter(id__in=[r.execution_id for r in runs]).update(state="SUCCESS")
+    assert [r.scheduled_date for r in fired] == [expected]
+    execution = Execution.objects.get(id=fired[0].execution_id)
+    assert execution.trigger["variables"]["date"].startswith(
+        expected.astimezone(ZoneInfo("Europe/Paris")).isoformat()[:16]
+    )

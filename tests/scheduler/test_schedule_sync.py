@@ -64,7 +64,8 @@ def test_disable_enable_and_delete():
     services.flow_create(source=source())
     services.flow_set_disabled(namespace="company.team", flow_id="nightly", disabled=True)
     assert not PeriodicTask.objects.get(name=NAME).enabled
-    assert Trigger.objects.get(trigger_id="every").disabled
+    row = Trigger.objects.get(trigger_id="every")
+    assert row.source_disabled and not row.disabled  # the source says so, not the API
     services.flow_set_disabled(namespace="company.team", flow_id="nightly", disabled=False)
     assert PeriodicTask.objects.get(name=NAME).enabled
     services.flow_set_trigger_disabled(
@@ -102,3 +103,41 @@ def test_failing_save_leaves_no_rows(monkeypatch):
         services.flow_create(source=source())
     assert not PeriodicTask.objects.filter(name=NAME).exists()
     assert not Trigger.objects.exists()
+
+
+def test_a_flow_save_keeps_a_trigger_disabled_through_the_api_as_kestra_does():
+    from scheduler import actions
+
+    services.flow_create(source=source())
+    actions.trigger_set_disabled("company.team", "nightly", "every", disabled=True, reason="ops")
+    assert not PeriodicTask.objects.get(name=NAME).enabled
+    services.flow_update(
+        namespace="company.team", flow_id="nightly", source=source(cron="0 3 * * *")
+    )
+    row = Trigger.objects.get(trigger_id="every")
+    assert row.disabled and row.disabled_reason == "ops" and not row.source_disabled
+    assert not PeriodicTask.objects.get(name=NAME).enabled  # effective state: still off
+    actions.trigger_set_disabled("company.team", "nightly", "every", disabled=False)
+    assert PeriodicTask.objects.get(name=NAME).enabled
+    # disabled in the source and through the API: both must clear before it runs again
+    services.flow_set_disabled(namespace="company.team", flow_id="nightly", disabled=True)
+    actions.trigger_set_disabled("company.team", "nightly", "every", disabled=True)
+    services.flow_set_disabled(namespace="company.team", flow_id="nightly", disabled=False)
+    assert not PeriodicTask.objects.get(name=NAME).enabled
+
+
+def test_system_periodic_tasks_say_so_and_are_read_only_in_the_admin(rf, admin_user):
+    from django.contrib import admin as django_admin
+
+    services.flow_create(source=source())
+    task = PeriodicTask.objects.get(name=NAME)
+    assert task.description.startswith("System task")
+    model_admin = django_admin.site._registry[PeriodicTask]
+    request = rf.get("/admin/")
+    request.user = admin_user
+    assert not model_admin.has_change_permission(request, task)
+    assert not model_admin.has_delete_permission(request, task)
+    mine = PeriodicTask.objects.create(
+        name="my own", task="x", interval=task.interval or None, crontab=task.crontab
+    )
+    assert model_admin.has_change_permission(request, mine)
