@@ -13,6 +13,7 @@ from flows.source_edit import set_disabled, set_trigger_disabled
 from flows.spec.core.triggers import Flow as FlowTrigger
 from flows.spec.errors import FlowSpecError, Violation
 from kestra_site.errors import InvalidInput, NotFound
+from scheduler.polling import polling_sync
 from scheduler.services import triggers_sync
 
 
@@ -57,6 +58,7 @@ def _record_revision(flow: Flow, user) -> None:
         author=user if getattr(user, "is_authenticated", False) else None,
     )
     triggers_sync(flow)  # every revision (save, disable, delete): Schedule rows, same transaction
+    polling_sync(flow)  # and polling triggers' rows (scheduler/polling.py)
 
 
 def _locked(namespace: str, flow_id: str) -> Flow | None:

@@ -6,4 +6,4 @@ class SchedulerConfig(AppConfig):
     verbose_name = "Scheduler"
 
     def ready(self) -> None:
-        from scheduler import tasks  # noqa: F401 (registers the tasks)
+        from scheduler import polling_tasks, tasks  # noqa: F401 (registers the tasks)

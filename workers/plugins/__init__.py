@@ -7,6 +7,7 @@ from workers.plugins import (  # noqa: F401
     http,
     kv,
     namespace,
+    polling,
     scripts,
     state,
     storage,

@@ -17,6 +17,7 @@ def core_types() -> tuple[type[Any], ...]:
         flow,
         http,
         kv,
+        kv_trigger,
         log,
         namespace,
         output,
@@ -66,7 +67,7 @@ def core_types() -> tuple[type[Any], ...]:
         templating.TemplatedTask,
         *scripts.TYPES,
     ]
-    return (*tasks, *http.TYPES, *triggers.TYPES, *conditions.TYPES)
+    return (*tasks, *http.TYPES, *kv_trigger.TYPES, *triggers.TYPES, *conditions.TYPES)
 
 
 def register(registry: TypeRegistry) -> None:

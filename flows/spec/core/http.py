@@ -8,7 +8,7 @@ from pydantic import Field
 
 from flows.spec.core._common import CORE
 from flows.spec.plugins import RunnableTask, Trigger
-from flows.spec.types import Dynamic, DynDuration, Text
+from flows.spec.types import Duration, Dynamic, Text
 
 HTTP = CORE + "http."
 LEGACY_HTTP = "io.kestra.plugin.fs.http."
@@ -60,7 +60,7 @@ class HttpTrigger(Trigger):
     headers: dict[str, Any] | None = None
     options: dict[str, Any] | None = None
     ssl_options: dict[str, Any] | None = Field(None, alias="sslOptions")
-    interval: DynDuration = "PT60S"
+    interval: Duration = "PT60S"  # not dynamic in Kestra either: beat needs it at save time
     response_condition: Text = Field("{{ response.statusCode < 400 }}", alias="responseCondition")
     encrypt_body: bool = Field(False, alias="encryptBody")
     inputs: dict[str, Any] | None = None
