@@ -10,6 +10,7 @@ from executions import engine
 from executions.engine.model import Attempt, History, StateInfo
 from executions.models import Execution, TaskRun
 from executions.states import State
+from indexer.signals import rows_saved
 
 TASK_RUN_FIELDS = [
     "state",
@@ -87,6 +88,23 @@ def to_snapshot(row: Execution, task_rows: list[TaskRun]) -> engine.Execution:
     return snapshot
 
 
+# The execution columns a decision may change (apply_execution, the timer, auto_now): the
+# executor saves only these, not the flow, trigger and creation columns it never writes.
+EXECUTION_FIELDS = [
+    "state",
+    "state_histories",
+    "start_date",
+    "end_date",
+    "inputs",
+    "outputs",
+    "labels",
+    "variables",
+    "attempt_number",
+    "wake_at",
+    "updated",
+]
+
+
 def apply_execution(row: Execution, snapshot: engine.Execution) -> None:
     """Copy the snapshot's execution-level fields onto the row (not saved)."""
     row.state = snapshot.state.current.value
@@ -148,6 +166,8 @@ def save_task_runs(
     changed = [_fill(existing[i], by_id[i]) for i in outcome.changed_task_runs if i in existing]
     if changed:
         _update_rows(changed)
+    if created or changed:
+        rows_saved.send(sender=TaskRun, rows=created + changed)  # bulk writes send no post_save
 
 
 def _update_rows(rows: list[TaskRun]) -> None:

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from flows import selectors, services, spec
 from flows.models import Flow, FlowRevision
+from indexer.backends import get_backend
 from kestra_site.errors import InvalidInput
 from kestra_site.query import parse_search
 
@@ -136,7 +137,7 @@ class FlowSearchView(APIView):
             legacy={"q": "q", "namespace": "namespace"},
             sortable=set(selectors.SORTABLE),
         )
-        flows, total = selectors.flow_search(search)
+        flows, total = get_backend().flow_search(search)
         return Response(
             {"results": [flow_json(f, include_source=False) for f in flows], "total": total}
         )

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "executions",
     "workers",
     "scheduler",
+    "indexer",
+    "ui",
 ]
 
 MIDDLEWARE = [
@@ -146,7 +148,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/ui/login/"
+LOGIN_REDIRECT_URL = "/ui/"
+LOGOUT_REDIRECT_URL = "/ui/login/"
 
 # Request bodies: flows are capped at 1 MiB by the parser; leave headroom for multi-document bodies.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("KESTRA_MAX_BODY_BYTES", str(10 * 1024 * 1024)))
@@ -207,13 +211,26 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"executions.*": {"queue": "executor"}}
+CELERY_TASK_ROUTES = {"executions.*": {"queue": "executor"}, "indexer.*": {"queue": "indexer"}}
 CELERY_BEAT_SCHEDULE = {}  # periodic tasks live in the database (django-celery-beat)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
+
+# The indexer (see indexer/): which backend answers search and statistics; with
+# `elasticsearch`, changes go through an outbox to ELASTICSEARCH_URL.
+INDEXER = {
+    "BACKEND": os.environ.get(
+        "KESTRA_SEARCH_BACKEND", "elasticsearch" if ELASTICSEARCH_URL else "database"
+    ),
+    "URL": ELASTICSEARCH_URL,
+    "PREFIX": os.environ.get("KESTRA_INDEX_PREFIX", "kestra_"),
+    "LOG_RETENTION_DAYS": int(os.environ.get("KESTRA_LOG_RETENTION_DAYS", "30")),
+    "BATCH_SIZE": int(os.environ.get("KESTRA_INDEXER_BATCH_SIZE", "500")),
+    "TIMEOUT_SECONDS": float(os.environ.get("KESTRA_INDEXER_TIMEOUT_SECONDS", "10")),
+}
 
 # Everything product-specific lives in one namespaced dict (as DRF's settings do).
 KESTRA = {

@@ -13,6 +13,7 @@ from executions.api import params
 from executions.api.serializers import execution_json
 from executions.models import Execution
 from flows import selectors as flow_selectors
+from indexer.backends import get_backend
 from kestra_site.errors import InvalidInput
 from kestra_site.query import parse_search
 
@@ -117,7 +118,7 @@ class ExecutionSearchView(APIView):
         operation_id="searchExecutions", parameters=SEARCH_PARAMS, responses={200: EXECUTION}
     )
     def get(self, request: Request, tenant: str) -> Response:
-        return Response(page_body(*selectors.execution_search(search_from(request))))
+        return Response(page_body(*get_backend().execution_search(search_from(request))))
 
 
 class ExecutionsByFlowView(APIView):
@@ -137,7 +138,7 @@ class ExecutionsByFlowView(APIView):
                 raise InvalidInput("is required", path=name)
         search = search_from(request)
         search.filters = [(f, "EQUALS" if f == "namespace" else o, v) for f, o, v in search.filters]
-        return Response(page_body(*selectors.execution_search(search)))
+        return Response(page_body(*get_backend().execution_search(search)))
 
 
 class ExecutionsDeleteByIdsView(APIView):

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from executions import selectors, services
 from executions.api import params
 from executions.api.serializers import log_json, log_line
+from indexer.backends import get_backend
 from kestra_site.query import parse_search
 
 FILTERS = [
@@ -100,5 +101,5 @@ class LogSearchView(APIView):
         ):
             if request.query_params.get(name):
                 search.filters.append((name, op, request.query_params[name]))
-        rows, total = selectors.log_search(search)
+        rows, total = get_backend().log_search(search)
         return Response({"results": [log_json(r) for r in rows], "total": total, "type": "OFFSET"})

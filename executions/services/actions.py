@@ -14,6 +14,7 @@ from executions.models import Execution, LogEntry, TaskRun
 from executions.services.creation import insert_execution, now, read_flow_inputs
 from executions.states import State
 from flows import selectors as flow_selectors
+from indexer.signals import rows_saved
 from kestra_site.errors import Conflict, DomainError, InvalidInput, NotFound
 
 SYSTEM_PREFIX = "system."
@@ -73,9 +74,10 @@ def locked(execution_id: str) -> tuple[Execution, list[TaskRun]]:
 
 
 def _log(row: Execution, messages: list[str], at: datetime) -> None:
-    LogEntry.objects.bulk_create(
+    rows = LogEntry.objects.bulk_create(
         LogEntry.of(row, level="INFO", message=message, timestamp=at) for message in messages
     )
+    rows_saved.send(sender=LogEntry, rows=rows)  # bulk_create sends no post_save: the indexer
 
 
 def _save_changes(

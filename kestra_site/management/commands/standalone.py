@@ -92,6 +92,7 @@ class Command(BaseCommand):
                 f"(database: {connection.vendor}, broker: {broker}) - Ctrl-C stops everything"
             )
         )
+        self.stdout.write(f"Web UI: http://{options['host']}:{options['port']}/ui/")
         try:
             while not stopping:
                 for child in children:
@@ -129,7 +130,10 @@ class Command(BaseCommand):
                     *celery,
                     "worker",
                     "-Q",
-                    "executor",
+                    # with Elasticsearch configured, the executor child also drains the indexer
+                    "executor,indexer"
+                    if settings.INDEXER["BACKEND"] == "elasticsearch"
+                    else "executor",
                     *executor_pool,
                     "-n",
                     "executor@%h",

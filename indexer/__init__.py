@@ -1,0 +1,1 @@
+"""The indexer: an outbox of changed documents drained to Elasticsearch, and search backends."""
