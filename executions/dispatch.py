@@ -11,6 +11,7 @@ from django.conf import settings
 from executions import engine
 from executions.models import Execution
 from executions.states import State
+from kestra_site import faults
 
 logger = logging.getLogger(__name__)
 
@@ -18,6 +19,10 @@ TICK_TASK = "executions.tick"
 RESULT_TASK = "executions.result"
 LOST_TASK = "executions.lost"  # a worker gave up an attempt on shutdown
 RUN_TASK = "workers.run"
+# Polling triggers: beat's tick (executor), the evaluation (worker group), its result (executor).
+POLL_TASK = "scheduler.poll"
+POLL_EVALUATE_TASK = "workers.poll"
+POLLED_TASK = "scheduler.polled"
 EXECUTOR_QUEUE = "executor"
 
 
@@ -33,7 +38,9 @@ def send_tick(execution_id: str, at: datetime | None = None) -> None:
 
 
 def job_payload(job: engine.WorkerJob, extra: dict | None = None) -> dict:
-    payload = dataclasses.asdict(job)
+    # A shallow copy: the message is serialized at once, and asdict's deep copy of the
+    # rendered variables (every earlier output) cost more with each task of a flow.
+    payload = {f.name: getattr(job, f.name) for f in dataclasses.fields(job)}
     if extra:
         payload.update(extra)
     return payload
@@ -115,6 +122,7 @@ class Dispatch:
             self.tick(queued)
 
     def send(self) -> None:
+        faults.point("executor.after_commit")
         app = celery()
         from executions.executor_tasks import LOCAL_TASK, is_local
 
@@ -136,3 +144,4 @@ class Dispatch:
             send_tick(execution_id)
         for execution_id, at in self._timers.items():
             send_tick(execution_id, at)
+        faults.point("executor.after_send")

@@ -119,8 +119,15 @@ def cluster(django_db_setup, django_db_blocker, tmp_path_factory):
 
 @pytest.fixture
 def running(cluster, transactional_db):
-    """Tests that need executions to progress: committed data, a live executor and worker."""
-    return cluster
+    """Tests that need executions to progress: committed data, a live executor and worker.
+    Afterwards the invariants that hold whatever happened are checked (tests/invariants.py):
+    at most one successful attempt per task run, one execution per (trigger, date), no orphan
+    task runs."""
+    from tests.invariants import check_invariants
+
+    yield cluster
+    violations = check_invariants(settled=False)
+    assert not violations, "invariants broken: " + "; ".join(violations[:10])
 
 
 def wait_for(predicate, timeout: float = 60.0, interval: float = 0.05):

@@ -40,4 +40,5 @@ def test_count_and_purge_logs_run_on_the_executor(running):
         "total": 1,
     }
     assert runs["purge"].outputs == {"count": 0}
-    assert f"{runs['count'].id}:1" not in running.components[1].log.read_text()  # no worker
+    worker = next(c for c in running.components if c.name == "worker")
+    assert f"{runs['count'].id}:1" not in worker.log.read_text()  # no worker

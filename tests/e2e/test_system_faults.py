@@ -1,0 +1,309 @@
+"""Failures caused for real: a broker restarted empty under load, a killed execution whose
+worker died, a burst of starts against a concurrency limit. Each ends with the invariant
+checker (tests/invariants.py) on a settled system."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from executions import services, tasks
+from executions.models import Execution, TaskRun
+from flows import services as flow_services
+from tests.e2e.conftest import wait_for
+from tests.invariants import check_invariants
+from tests.processes import Cluster
+from workers.models import WorkerInstance
+
+pytestmark = pytest.mark.e2e
+
+
+def _sweep_until(predicate, timeout: float = 180.0, stale_seconds: float = 5.0) -> None:
+    """The sweeper runs every few seconds in production; here the test drives it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        tasks.sweep(stale_seconds=stale_seconds)
+        if predicate():
+            return
+        time.sleep(1)
+    raise AssertionError("the system did not settle in time")
+
+
+# --- a killed execution whose worker died --------------------------------------------------
+
+SLEEPER = """
+id: killed-sleeper
+namespace: e2e.faults
+tasks:
+  - id: nap
+    type: io.kestra.plugin.core.flow.Sleep
+    duration: PT120S
+    workerGroup:
+      key: g3
+"""
+
+
+def test_a_killed_execution_whose_worker_died_is_not_resubmitted(running, settings):
+    settings.KESTRA = {
+        **settings.KESTRA,
+        "WORKER_GROUPS": ["default", "g3"],
+        "HEARTBEAT_TIMEOUT_SECONDS": 4,
+    }
+    env = running.env(KESTRA_HEARTBEAT_SECONDS="1")
+    doomed = running.add("g3-a", "g3", env=env, concurrency=1)
+    spare = None
+    try:
+        flow_services.flow_create(source=SLEEPER)
+        row = services.execution_create(namespace="e2e.faults", flow_id="killed-sleeper")
+        nap = wait_for(lambda: TaskRun.objects.filter(execution_id=row.id, task_id="nap").first())
+        wait_for(
+            lambda: any(
+                f"{nap.id}:1" in w.running
+                for w in WorkerInstance.objects.filter(worker_id__startswith="g3-a")
+            ),
+            timeout=60,
+        )
+        doomed.kill()  # SIGKILL: the worker dies holding the attempt
+        services.execution_kill(row.id)
+        wait_for(lambda: Execution.objects.get(pk=row.id).state == "KILLED", timeout=60)
+        spare = running.add("g3-b", "g3", env=env, concurrency=1)
+        # Well past the heartbeat timeout, the sweeper must leave the killed attempt alone.
+        deadline = time.monotonic() + 12
+        while time.monotonic() < deadline:
+            tasks.sweep(stale_seconds=1.0)
+            time.sleep(1)
+        nap.refresh_from_db()
+        states = [a["state"]["current"] for a in nap.attempts]
+        assert "RESUBMITTED" not in states and len(states) == 1, states
+        assert Execution.objects.get(pk=row.id).state == "KILLED"
+        held = {
+            j
+            for w in WorkerInstance.objects.filter(worker_id__startswith="g3-b")
+            for j in w.running
+        }
+        assert not held, held
+        assert check_invariants() == []
+    finally:
+        running.remove(doomed)
+        if spare is not None:
+            running.remove(spare)
+
+
+# --- a burst of starts against a concurrency limit -------------------------------------------
+
+LIMITED = """
+id: limited
+namespace: e2e.faults
+concurrency:
+  limit: 2
+  behavior: QUEUE
+tasks:
+  - id: nap
+    type: io.kestra.plugin.core.flow.Sleep
+    duration: PT0.3S
+"""
+
+
+def test_a_burst_of_50_starts_never_runs_more_than_the_limit(running):
+    flow_services.flow_create(source=LIMITED)
+    seen: list[int] = []
+    stop = threading.Event()
+
+    def watch():
+        from django.db import connection
+
+        try:
+            while not stop.is_set():
+                seen.append(Execution.objects.filter(flow_id="limited", state="RUNNING").count())
+                time.sleep(0.02)
+        finally:
+            connection.close()
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    ids: list[str] = []
+    errors: list[BaseException] = []
+
+    def start():
+        from django.db import connection
+
+        try:
+            ids.append(services.execution_create(namespace="e2e.faults", flow_id="limited").id)
+        except BaseException as error:  # reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    starters = [threading.Thread(target=start) for _ in range(50)]
+    for thread in starters:
+        thread.start()
+    for thread in starters:
+        thread.join()
+    assert not errors, errors
+    try:
+        _sweep_until(
+            lambda: Execution.objects.filter(id__in=ids, state="SUCCESS").count() == 50,
+            timeout=300,
+        )
+    finally:
+        stop.set()
+        watcher.join()
+    assert max(seen) <= 2, f"up to {max(seen)} RUNNING at once"
+    assert check_invariants() == []
+
+
+# --- the broker restarted and emptied with work in flight ------------------------------------
+
+FANOUT = """
+id: fanout
+namespace: e2e.faults
+tasks:
+  - id: each
+    type: io.kestra.plugin.core.flow.ForEach
+    values: "{{ range(1, 20) }}"
+    concurrencyLimit: 0
+    tasks:
+      - id: work
+        type: io.kestra.plugin.core.flow.Sleep
+        duration: PT0.5S
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class PrivateRedis:
+    """A Redis server of this test's own, which it may stop and empty at will."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.port = _free_port()
+        self.workdir = workdir
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                shutil.which("redis-server") or "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        import redis
+
+        client = redis.Redis(port=self.port)
+        wait_for(lambda: _pings(client), timeout=30)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)  # nothing is saved: it comes back empty
+            self.process.wait(10)
+
+
+def _pings(client) -> bool:
+    try:
+        return bool(client.ping())
+    except Exception:  # not up yet
+        return False
+
+
+def _restart_exited(nodes: Cluster) -> bool:
+    for component in nodes.components:
+        if component.process is not None and component.process.poll() is not None:
+            component.start()
+    return True
+
+
+@contextmanager
+def _broker(url: str):
+    """Point this test process's Celery app (which sends ticks after commit) at `url`."""
+    from kestra_site.celery import app
+
+    def point(at: str) -> None:
+        # Drop the app's references to its pools (kombu keeps them per URL, still open).
+        app.conf.broker_url = app.conf.broker_read_url = app.conf.broker_write_url = at
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    previous = app.conf.broker_write_url or app.conf.broker_url
+    point(url)
+    try:
+        yield
+    finally:
+        point(previous)
+
+
+@pytest.mark.skipif(not shutil.which("redis-server"), reason="needs the redis-server binary")
+def test_redis_restarted_empty_with_200_task_runs_in_flight(running, settings, tmp_path):
+    settings.KESTRA = {**settings.KESTRA, "HEARTBEAT_TIMEOUT_SECONDS": 4}
+    server = PrivateRedis(tmp_path)
+    server.start()
+    nodes = Cluster(running.database_url, tmp_path, broker=server.url)
+    env = nodes.env(KESTRA_HEARTBEAT_SECONDS="1")
+    try:
+        nodes.add("fx-executor", "executor", pool="threads", concurrency=4, env=env)
+        nodes.add("fx-worker", "default", concurrency=4, env=env)
+        with _broker(server.url):
+            nodes.wait_ready()
+            flow_services.flow_create(source=FANOUT)
+            ids = [
+                services.execution_create(namespace="e2e.faults", flow_id="fanout").id
+                for _ in range(12)
+            ]  # 12 x 19 or 20 task runs of work, plus the ForEach's own
+            wait_for(
+                lambda: (
+                    TaskRun.objects.filter(
+                        execution_id__in=ids, task_id="work", state__in=["CREATED", "RUNNING"]
+                    ).count()
+                    >= 100
+                ),
+                timeout=120,
+            )
+            in_flight = TaskRun.objects.filter(
+                execution_id__in=ids, task_id="work", state__in=["CREATED", "RUNNING"]
+            ).count()
+            server.stop()  # every queued job, result and tick is gone
+            time.sleep(2)
+            server.start()
+            # A process that exits on the lost connection is restarted, as systemd
+            # (Restart=always), compose and `manage.py standalone` do.
+            _sweep_until(
+                lambda: (
+                    _restart_exited(nodes)
+                    and Execution.objects.filter(id__in=ids, state="SUCCESS").count() == len(ids)
+                ),
+                timeout=300,
+            )
+        assert in_flight >= 100
+        works = TaskRun.objects.filter(execution_id__in=ids, task_id="work")
+        per_execution = {i: works.filter(execution_id=i).count() for i in ids}
+        assert len(set(per_execution.values())) == 1 and per_execution[ids[0]] >= 19
+        assert all(t.state == "SUCCESS" for t in works)
+        assert check_invariants() == []
+    finally:
+        nodes.stop()
+        server.stop()
