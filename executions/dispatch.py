@@ -37,6 +37,19 @@ def send_tick(execution_id: str, at: datetime | None = None) -> None:
     celery().send_task(TICK_TASK, args=[execution_id], queue=EXECUTOR_QUEUE, eta=at)
 
 
+def kick(execution_id: str) -> None:
+    """The first tick after a change committed outside the executor (a new execution, a
+    restart). The change is already committed, so a broker that is down must not make the
+    caller believe it failed: the sweeper sends the tick once the broker is back (a CREATED
+    execution after a few seconds, any other open one when overdue)."""
+    from kombu.exceptions import OperationalError
+
+    try:
+        send_tick(execution_id)
+    except OperationalError as error:
+        logger.warning("tick for %s not sent (%s): the sweeper will send it", execution_id, error)
+
+
 def job_payload(job: engine.WorkerJob, extra: dict | None = None) -> dict:
     # A shallow copy: the message is serialized at once, and asdict's deep copy of the
     # rendered variables (every earlier output) cost more with each task of a flow.

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +32,25 @@ def flush_broker(url: str) -> None:
     import redis
 
     redis.Redis.from_url(url).flushdb()
+
+
+@contextmanager
+def broker_pointed_at(url: str):
+    """Point this test process's Celery app (which publishes ticks after commit) at `url`,
+    then back. kombu keeps its pools per URL, open: only the app's references are dropped."""
+    from kestra_site.celery import app
+
+    def point(at: str) -> None:
+        app.conf.broker_url = app.conf.broker_read_url = app.conf.broker_write_url = at
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    previous = app.conf.broker_write_url or app.conf.broker_url
+    point(url)
+    try:
+        yield
+    finally:
+        point(previous)
 
 
 @dataclass

@@ -138,7 +138,7 @@ def execution_create(
     )
     with transaction.atomic():
         row = insert_execution(snapshot, trigger=trigger)
-        transaction.on_commit(lambda: dispatch.send_tick(row.id))
+        transaction.on_commit(lambda: dispatch.kick(row.id))
     return row
 
 

@@ -10,7 +10,6 @@ import socket
 import subprocess
 import threading
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,7 @@ from executions.models import Execution, TaskRun
 from flows import services as flow_services
 from tests.e2e.conftest import wait_for
 from tests.invariants import check_invariants
-from tests.processes import Cluster
+from tests.processes import Cluster, broker_pointed_at
 from workers.models import WorkerInstance
 
 pytestmark = pytest.mark.e2e
@@ -238,25 +237,6 @@ def _restart_exited(nodes: Cluster) -> bool:
     return True
 
 
-@contextmanager
-def _broker(url: str):
-    """Point this test process's Celery app (which sends ticks after commit) at `url`."""
-    from kestra_site.celery import app
-
-    def point(at: str) -> None:
-        # Drop the app's references to its pools (kombu keeps them per URL, still open).
-        app.conf.broker_url = app.conf.broker_read_url = app.conf.broker_write_url = at
-        app._pool = None
-        app.amqp._producer_pool = None
-
-    previous = app.conf.broker_write_url or app.conf.broker_url
-    point(url)
-    try:
-        yield
-    finally:
-        point(previous)
-
-
 @pytest.mark.skipif(not shutil.which("redis-server"), reason="needs the redis-server binary")
 def test_redis_restarted_empty_with_200_task_runs_in_flight(running, settings, tmp_path):
     settings.KESTRA = {**settings.KESTRA, "HEARTBEAT_TIMEOUT_SECONDS": 4}
@@ -267,7 +247,7 @@ def test_redis_restarted_empty_with_200_task_runs_in_flight(running, settings, t
     try:
         nodes.add("fx-executor", "executor", pool="threads", concurrency=4, env=env)
         nodes.add("fx-worker", "default", concurrency=4, env=env)
-        with _broker(server.url):
+        with broker_pointed_at(server.url):
             nodes.wait_ready()
             flow_services.flow_create(source=FANOUT)
             ids = [
