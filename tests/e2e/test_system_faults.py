@@ -287,3 +287,60 @@ def test_redis_restarted_empty_with_200_task_runs_in_flight(running, settings, t
     finally:
         nodes.stop()
         server.stop()
+
+
+# --- PostgreSQL gone for a while ------------------------------------------------------------
+
+
+def _database_outage(name: str, seconds: float) -> int:
+    """What the components see when PostgreSQL restarts: every connection to the database is
+    cut and new ones are refused for a while. Done to the test database only, so the other
+    databases of this server (and whoever uses them) are not disturbed."""
+    import psycopg
+    from django.db import connection
+
+    params = connection.settings_dict
+    admin = psycopg.connect(
+        host=params["HOST"] or "127.0.0.1",
+        port=params["PORT"] or 5432,
+        user=params["USER"],
+        dbname="postgres",
+        autocommit=True,
+    )
+    try:
+        admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
+        cut = admin.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = %s",
+            [name],
+        ).fetchone()[0]
+        time.sleep(seconds)
+    finally:
+        admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')
+        admin.close()
+    return cut
+
+
+def test_postgres_connections_cut_and_refused_mid_run(running, settings):
+    from django.db import connection
+
+    settings.KESTRA = {**settings.KESTRA, "HEARTBEAT_TIMEOUT_SECONDS": 4}
+    source = FANOUT.replace("range(1, 20)", "range(1, 8)").replace("PT0.5S", "PT2S")
+    flow_services.flow_create(source=source)
+    ids = [services.execution_create(namespace="e2e.faults", flow_id="fanout").id for _ in range(6)]
+    wait_for(
+        lambda: TaskRun.objects.filter(execution_id__in=ids, task_id="work").count() >= 12,
+        timeout=120,
+    )
+    name = connection.settings_dict["NAME"]
+    open_before = Execution.objects.filter(id__in=ids).exclude(state="SUCCESS").count()
+    connection.close()
+    cut = _database_outage(name, seconds=5)
+    connection.close()  # this process's connection was cut too
+    assert cut >= 1 and open_before > 0  # work was in flight when the connections were cut
+    _sweep_until(
+        lambda: Execution.objects.filter(id__in=ids, state="SUCCESS").count() == len(ids),
+        timeout=300,
+    )
+    works = TaskRun.objects.filter(execution_id__in=ids, task_id="work")
+    assert all(t.state == "SUCCESS" for t in works)
+    assert check_invariants() == []
