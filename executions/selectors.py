@@ -8,11 +8,12 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Q, QuerySet
 
+from access.rules import scope_q
 from executions.models import Execution, LogEntry, TaskRun
 from executions.states import State
 from flows.selectors import namespace_q
 from kestra_site.errors import InvalidInput, NotFound
-from kestra_site.query import Search
+from kestra_site.query import PREFIX_IN, Search
 
 SORTABLE = {
     "id": "id",
@@ -105,6 +106,8 @@ def _execution_q(name: str, op: str, value: str) -> Q:
     path = f"filters[{name}]"
     if name == "q":
         return Q(id__icontains=value) | Q(flow_id__icontains=value) | Q(namespace__icontains=value)
+    if name == "namespace" and op == PREFIX_IN:
+        return scope_q("namespace", value)
     if name == "namespace":
         return (
             namespace_q("namespace", value) if op == "PREFIX" else _text_q("namespace", op, value)
@@ -204,6 +207,8 @@ def _log_q(name: str, op: str, value: str) -> Q:
     path = f"filters[{name}]"
     if name == "q":
         return Q(message__icontains=value)
+    if name == "namespace" and op == PREFIX_IN:
+        return scope_q("namespace", value)
     if name == "namespace":
         return (
             namespace_q("namespace", value) if op == "PREFIX" else _text_q("namespace", op, value)

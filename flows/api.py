@@ -10,10 +10,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from access.drf import CHECKED, FILTERED, GLOBAL, WRITE, require, rights
+from access.scope import scoped_backend
 from flows import selectors, services, spec
 from flows.models import Flow, FlowRevision
-from indexer.backends import get_backend
 from kestra_site.errors import InvalidInput
+from kestra_site.openapi import OBJECT_LIST, STRING_LIST
 from kestra_site.query import parse_search
 
 YAML_BODY = {"application/x-yaml": OpenApiTypes.STR}
@@ -65,9 +67,13 @@ class IdWithNamespace(serializers.Serializer):
 
 
 class FlowCreateView(APIView):
+    namespace_access = CHECKED  # write on the namespace the source declares
+
     @extend_schema(operation_id="createFlow", request=YAML_BODY, responses={200: FLOW_RESPONSE})
     def post(self, request: Request, tenant: str) -> Response:
-        flow = services.flow_create(source=_yaml_body(request), user=request.user)
+        source = _yaml_body(request)
+        require(request, services.flow_parse(source).namespace, WRITE)
+        flow = services.flow_create(source=source, user=request.user)
         return Response(flow_json(flow, include_source=True))
 
 
@@ -119,6 +125,8 @@ class FlowRevisionsView(APIView):
 
 
 class FlowSearchView(APIView):
+    namespace_access = FILTERED
+
     @extend_schema(
         operation_id="searchFlows",
         parameters=[
@@ -137,14 +145,14 @@ class FlowSearchView(APIView):
             legacy={"q": "q", "namespace": "namespace"},
             sortable=set(selectors.SORTABLE),
         )
-        flows, total = get_backend().flow_search(search)
+        flows, total = scoped_backend(request).flow_search(search)
         return Response(
             {"results": [flow_json(f, include_source=False) for f in flows], "total": total}
         )
 
 
 class FlowNamespaceView(APIView):
-    @extend_schema(operation_id="listFlowsByNamespace", responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(operation_id="listFlowsByNamespace", responses={200: OBJECT_LIST})
     def get(self, request: Request, tenant: str, namespace: str) -> Response:
         flows = selectors.flows_active().filter(namespace=namespace).order_by("flow_id")
         return Response([flow_json(f, include_source=False) for f in flows])
@@ -153,7 +161,7 @@ class FlowNamespaceView(APIView):
         operation_id="updateFlowsInNamespace",
         request=YAML_BODY,
         parameters=[OpenApiParameter("delete", bool)],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: OBJECT_LIST},
     )
     def post(self, request: Request, tenant: str, namespace: str) -> Response:
         flows = services.flows_update_namespace(
@@ -166,6 +174,8 @@ class FlowNamespaceView(APIView):
 
 
 class FlowBulkView(APIView):
+    namespace_access = CHECKED  # write on the namespace (children included)
+
     @extend_schema(
         operation_id="bulkUpdateFlows",
         request=YAML_BODY,
@@ -174,7 +184,7 @@ class FlowBulkView(APIView):
             OpenApiParameter("delete", bool),
             OpenApiParameter("allowNamespaceChild", bool),
         ],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: OBJECT_LIST},
     )
     def post(self, request: Request, tenant: str) -> Response:
         body = _yaml_body(request)
@@ -190,6 +200,7 @@ class FlowBulkView(APIView):
                     "flows of several namespaces need the namespace parameter", path="namespace"
                 )
             namespace = namespaces.pop()
+        require(request, namespace, WRITE)
         flows = services.flows_update_namespace(
             namespace=namespace,
             source=body,
@@ -201,9 +212,9 @@ class FlowBulkView(APIView):
 
 
 class FlowValidateView(APIView):
-    @extend_schema(
-        operation_id="validateFlows", request=YAML_BODY, responses={200: OpenApiTypes.OBJECT}
-    )
+    namespace_access = GLOBAL  # reads and writes nothing
+
+    @extend_schema(operation_id="validateFlows", request=YAML_BODY, responses={200: OBJECT_LIST})
     def post(self, request: Request, tenant: str) -> Response:
         reports = services.flows_validate(_yaml_body(request))
         return Response(
@@ -225,20 +236,28 @@ class FlowValidateView(APIView):
 
 
 class DistinctNamespacesView(APIView):
+    namespace_access = FILTERED
+
     @extend_schema(
         operation_id="listDistinctNamespaces",
         parameters=[OpenApiParameter("q", str)],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: STRING_LIST},
     )
     def get(self, request: Request, tenant: str) -> Response:
-        return Response(selectors.namespaces_distinct(request.query_params.get("q")))
+        names = selectors.namespaces_distinct(request.query_params.get("q"))
+        return Response(rights(request).keep(names))
 
 
 class _ByIdsView(APIView):
+    namespace_access = CHECKED  # write on every flow's namespace, checked before any change
+
     def _ids(self, request: Request) -> list[tuple[str, str]]:
         serializer = IdWithNamespace(data=request.data, many=True)
         serializer.is_valid(raise_exception=True)
-        return [(item["namespace"], item["id"]) for item in serializer.validated_data]
+        ids = [(item["namespace"], item["id"]) for item in serializer.validated_data]
+        for namespace, _ in ids:
+            require(request, namespace, WRITE)
+        return ids
 
 
 class FlowsDisableByIdsView(_ByIdsView):
@@ -270,6 +289,8 @@ class FlowsDeleteByIdsView(_ByIdsView):
 
 
 class FlowSchemaView(APIView):
+    namespace_access = GLOBAL
+
     @extend_schema(operation_id="flowJsonSchema", responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request, tenant: str | None = None, kind: str = "flow") -> Response:
         if kind.lower() != "flow":

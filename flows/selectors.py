@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
+from access.rules import scope_q
 from flows.models import Flow, FlowRevision
 from kestra_site.errors import InvalidInput, NotFound
-from kestra_site.query import Search
+from kestra_site.query import PREFIX_IN, Search
 
 SORTABLE = {
     "id": "flow_id",
@@ -78,6 +79,8 @@ def flow_search(search: Search) -> tuple[list[Flow], int]:
                 | Q(namespace__icontains=value)
                 | Q(description__icontains=value)
             )
+        elif field == "namespace" and op == PREFIX_IN:
+            flows = flows.filter(scope_q("namespace", value))
         elif field == "namespace":
             flows = flows.filter(
                 namespace_q("namespace", value)

@@ -11,14 +11,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from access.drf import FILTERED, GLOBAL
+from access.scope import scoped_backend
 from executions import repository, selectors
 from executions.api.executions import SEARCH_PARAMS, page_body
 from executions.api.params import PlainTextRenderer
 from executions.api.serializers import task_run_json
 from indexer import drain, stats
-from indexer.backends import get_backend
 from indexer.backends.database import TASK_RUN_SORTABLE
 from kestra_site.errors import InvalidInput
+from kestra_site.openapi import OBJECT_LIST
 from kestra_site.query import Search, parse_search
 
 STATS_BODY = {"application/json": OpenApiTypes.OBJECT}
@@ -42,6 +44,8 @@ def task_runs_json(rows: list) -> list[dict]:
 
 
 class TaskRunSearchView(APIView):
+    namespace_access = FILTERED
+
     @extend_schema(
         operation_id="searchTaskRun", parameters=SEARCH_PARAMS, responses={200: OpenApiTypes.OBJECT}
     )
@@ -65,11 +69,13 @@ class TaskRunSearchView(APIView):
         ):
             if request.query_params.get(name):
                 search.filters.append((name, op, request.query_params[name]))
-        rows, total = get_backend().task_run_search(search)
+        rows, total = scoped_backend(request).task_run_search(search)
         return Response({"results": task_runs_json(rows), "total": total})
 
 
 class FlowSourceSearchView(APIView):
+    namespace_access = FILTERED
+
     @extend_schema(
         operation_id="searchFlowsBySourceCode",
         parameters=[
@@ -86,7 +92,7 @@ class FlowSourceSearchView(APIView):
         if not q:
             raise InvalidInput("is required: the words to find in flow sources", path="q")
         search = parse_search(request.query_params, legacy={}, sortable=set())
-        flows, total = get_backend().flow_source_search(search, q)
+        flows, total = scoped_backend(request).flow_source_search(search, q)
         words = [w.lower() for w in q.split()]
         return Response(
             {
@@ -114,62 +120,70 @@ def _body(request: Request) -> dict:
 
 
 class ExecutionsDailyView(APIView):
-    @extend_schema(
-        operation_id="dailyStatistics", request=STATS_BODY, responses={200: OpenApiTypes.OBJECT}
-    )
+    namespace_access = FILTERED
+
+    @extend_schema(operation_id="dailyStatistics", request=STATS_BODY, responses={200: OBJECT_LIST})
     def post(self, request: Request, tenant: str) -> Response:
-        return Response(stats.daily(get_backend(), _body(request)))
+        return Response(stats.daily(scoped_backend(request), _body(request)))
 
 
 class TaskRunsDailyView(APIView):
+    namespace_access = FILTERED
+
     @extend_schema(
         operation_id="taskRunsDailyStatistics",
         request=STATS_BODY,
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: OBJECT_LIST},
     )
     def post(self, request: Request, tenant: str) -> Response:
-        return Response(stats.daily(get_backend(), _body(request), task_runs=True))
+        return Response(stats.daily(scoped_backend(request), _body(request), task_runs=True))
 
 
 class ExecutionsByFlowView(APIView):
+    namespace_access = FILTERED
+
     @extend_schema(
         operation_id="dailyGroupByFlowStatistics",
         request=STATS_BODY,
         responses={200: OpenApiTypes.OBJECT},
     )
     def post(self, request: Request, tenant: str) -> Response:
-        return Response(stats.daily_by_flow(get_backend(), _body(request)))
+        return Response(stats.daily_by_flow(scoped_backend(request), _body(request)))
 
 
 class ExecutionsByNamespaceView(APIView):
+    namespace_access = FILTERED
+
     @extend_schema(
         operation_id="dailyStatisticsGroupByNamespace",
         request=STATS_BODY,
         responses={200: OpenApiTypes.OBJECT},
     )
     def post(self, request: Request, tenant: str) -> Response:
-        return Response(stats.counts_by_namespace(get_backend(), _body(request)))
+        return Response(stats.counts_by_namespace(scoped_backend(request), _body(request)))
 
 
 class LogsDailyView(APIView):
+    namespace_access = FILTERED
+
     @extend_schema(
-        operation_id="logsDailyStatistics", request=STATS_BODY, responses={200: OpenApiTypes.OBJECT}
+        operation_id="logsDailyStatistics", request=STATS_BODY, responses={200: OBJECT_LIST}
     )
     def post(self, request: Request, tenant: str) -> Response:
-        return Response(stats.logs_daily(get_backend(), _body(request)))
+        return Response(stats.logs_daily(scoped_backend(request), _body(request)))
 
 
 class LatestExecutionsView(APIView):
     """The last execution of each flow asked for (Kestra's `lastExecutions`)."""
 
-    @extend_schema(
-        operation_id="lastExecutions", request=STATS_BODY, responses={200: OpenApiTypes.OBJECT}
-    )
+    namespace_access = FILTERED
+
+    @extend_schema(operation_id="lastExecutions", request=STATS_BODY, responses={200: OBJECT_LIST})
     def post(self, request: Request, tenant: str) -> Response:
         flows = _body(request).get("flows") or []
         if not isinstance(flows, list):
             raise InvalidInput("must be a list of {namespace, id}", path="flows")
-        backend, rows = get_backend(), []
+        backend, rows = scoped_backend(request), []
         for index, item in enumerate(flows):
             if not isinstance(item, dict) or not item.get("namespace") or not item.get("id"):
                 raise InvalidInput("needs a namespace and an id", path=f"flows[{index}]")
@@ -186,6 +200,7 @@ class LatestExecutionsView(APIView):
 class IndexerMetricsView(APIView):
     """The backlog in Prometheus' text format, for scraping."""
 
+    namespace_access = GLOBAL  # operations data, no namespace
     renderer_classes = [PlainTextRenderer]
 
     @extend_schema(operation_id="indexerMetrics", responses={200: OpenApiTypes.STR})
@@ -207,6 +222,8 @@ class IndexerMetricsView(APIView):
 
 class IndexerStatusView(APIView):
     """The indexing backlog: its size, age and last error (zero with the database backend)."""
+
+    namespace_access = GLOBAL  # operations data, no namespace
 
     @extend_schema(operation_id="indexerStatus", responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request, tenant: str) -> Response:

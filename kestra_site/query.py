@@ -25,6 +25,9 @@ OPERATIONS = {
     "GREATER_THAN_OR_EQUAL_TO",
     "LESS_THAN_OR_EQUAL_TO",
 }
+# Internal, never read from a request: the namespace lies under one of these comma-separated
+# prefixes. The access scope (access.drf.ScopedBackend) adds it to every search it passes on.
+PREFIX_IN = "PREFIX_IN"
 
 
 @dataclass

@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from access.drf import CHECKED, EXECUTE, FILTERED, WRITE, readable_q, require
 from kestra_site.errors import DomainError, InvalidInput
 from kestra_site.query import parse_search
 from scheduler import actions, backfills, specs
@@ -100,6 +101,8 @@ def _list(body, path: str = "body") -> list:
 
 
 class TriggerSearchView(APIView):
+    namespace_access = FILTERED
+
     @extend_schema(
         operation_id="searchTriggers",
         tags=TAGS,
@@ -118,7 +121,7 @@ class TriggerSearchView(APIView):
                 q=params.get("q", ""),
                 namespace=params.get("namespace", ""),
                 flow_id=params.get("flowId", ""),
-            ),
+            ).filter(readable_q(request)),
         )
         definitions = _definitions(rows)
         results = []
@@ -158,6 +161,8 @@ class FlowTriggersView(APIView):
 
 
 class TriggerUpdateView(APIView):
+    namespace_access = CHECKED  # write on the body's namespace
+
     @extend_schema(
         operation_id="updateTrigger",
         tags=TAGS,
@@ -167,6 +172,9 @@ class TriggerUpdateView(APIView):
         "({start, end, inputs, labels}) starts a backfill.",
     )
     def put(self, request: Request, tenant: str) -> Response:
+        namespace = request.data.get("namespace") if isinstance(request.data, dict) else None
+        if isinstance(namespace, str):
+            require(request, namespace, WRITE)
         return Response(trigger_json(actions.trigger_update(request.data)))
 
 
@@ -181,6 +189,8 @@ class TriggerUnlockView(APIView):
 
 
 class TriggerRestartView(APIView):
+    namespace_actions = {"POST": EXECUTE}
+
     @extend_schema(
         operation_id="restartTrigger", tags=TAGS, request=None, responses={200: OpenApiTypes.OBJECT}
     )
@@ -200,10 +210,13 @@ class BackfillView(APIView):
     """PUT backfill/pause, PUT backfill/unpause, POST backfill/delete: body a trigger."""
 
     action = "pause"
+    namespace_access = CHECKED  # write on the body's namespace
 
     @extend_schema(tags=TAGS, request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
     def put(self, request: Request, tenant: str) -> Response:
-        return Response(trigger_json(_backfill_action(self.action, _key(request.data, ""))))
+        key = _key(request.data, "")
+        require(request, key[0], WRITE)
+        return Response(trigger_json(_backfill_action(self.action, key)))
 
     @extend_schema(tags=TAGS, request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
     def post(self, request: Request, tenant: str) -> Response:
@@ -223,9 +236,10 @@ def _each(keys, act) -> int:
 
 
 def _query_keys(request: Request) -> list[tuple[str, str, str]]:
+    """The triggers a query matches, among those the user may change (others silently not)."""
     rows = actions.trigger_search(
         q=request.query_params.get("q", ""), namespace=request.query_params.get("namespace", "")
-    )
+    ).filter(readable_q(request, action=WRITE))
     return list(rows.values_list("namespace", "flow_id", "trigger_id"))
 
 
@@ -236,6 +250,8 @@ def _body_keys(request: Request) -> list[tuple[str, str, str]]:
 
 class _BulkView(APIView):
     by_query = False
+    # by body: write on every trigger's namespace, checked first; by query: only those
+    namespace_access = CHECKED
 
     def keys(self, request: Request) -> list[tuple[str, str, str]]:
         return _query_keys(request) if self.by_query else _body_keys(request)
@@ -246,6 +262,8 @@ class _BulkView(APIView):
     @extend_schema(tags=TAGS, request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
     def post(self, request: Request, tenant: str) -> Response:
         keys = self.keys(request)
+        for key in keys:
+            require(request, key[0], WRITE)
         with transaction.atomic():
             count = _each(keys, lambda key: self.act(key, request))
         return Response({"count": count})

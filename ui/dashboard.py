@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
 from django.db.models.functions import TruncDate
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -24,18 +24,21 @@ COLOURS = {
     "CANCELLED": "#9ca3af",
 }
 OTHER = "#cbd5e1"
+EVERYTHING = Q()  # no namespace restriction (a user's is rights_for(user).q())
 
 
 def _days(count: int, today: date) -> list[date]:
     return [today - timedelta(days=count - 1 - i) for i in range(count)]
 
 
-def executions_per_day(days: int = 14, now: datetime | None = None) -> dict[date, dict[str, int]]:
+def executions_per_day(
+    days: int = 14, now: datetime | None = None, scope: Q = EVERYTHING
+) -> dict[date, dict[str, int]]:
     now = now or datetime.now(UTC)
     since = datetime.combine(now.date() - timedelta(days=days - 1), datetime.min.time(), UTC)
     table: dict[date, dict[str, int]] = {day: {} for day in _days(days, now.date())}
     rows = (
-        Execution.objects.filter(created__gte=since)
+        Execution.objects.filter(scope, created__gte=since)
         .annotate(day=TruncDate("created"))
         .values("day", "state")
         .annotate(n=Count("id"))
@@ -49,22 +52,24 @@ def executions_per_day(days: int = 14, now: datetime | None = None) -> dict[date
     return table
 
 
-def failures_by_flow(days: int = 14, limit: int = 10) -> list[dict]:
+def failures_by_flow(days: int = 14, limit: int = 10, scope: Q = EVERYTHING) -> list[dict]:
     since = datetime.now(UTC) - timedelta(days=days)
     return list(
-        Execution.objects.filter(created__gte=since, state=State.FAILED.value)
+        Execution.objects.filter(scope, created__gte=since, state=State.FAILED.value)
         .values("namespace", "flow_id")
         .annotate(n=Count("id"))
         .order_by("-n", "namespace", "flow_id")[:limit]
     )
 
 
-def duration_per_day(days: int = 14, now: datetime | None = None) -> dict[date, float | None]:
+def duration_per_day(
+    days: int = 14, now: datetime | None = None, scope: Q = EVERYTHING
+) -> dict[date, float | None]:
     now = now or datetime.now(UTC)
     since = datetime.combine(now.date() - timedelta(days=days - 1), datetime.min.time(), UTC)
     table: dict[date, float | None] = {day: None for day in _days(days, now.date())}
     rows = (
-        Execution.objects.filter(created__gte=since)
+        Execution.objects.filter(scope, created__gte=since)
         .exclude(start_date=None)
         .exclude(end_date=None)
         .annotate(day=TruncDate("created"))
@@ -84,10 +89,10 @@ def duration_per_day(days: int = 14, now: datetime | None = None) -> dict[date, 
     return table
 
 
-def totals(days: int = 14) -> dict[str, int]:
+def totals(days: int = 14, scope: Q = EVERYTHING) -> dict[str, int]:
     since = datetime.now(UTC) - timedelta(days=days)
     counts = dict(
-        Execution.objects.filter(created__gte=since)
+        Execution.objects.filter(scope, created__gte=since)
         .values_list("state")
         .annotate(n=Count("id"))
         .values_list("state", "n")

@@ -1,11 +1,12 @@
 """Live workers and worker groups, as their heartbeats report them."""
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from access.drf import GLOBAL
+from kestra_site.openapi import OBJECT_LIST
 from workers import selectors
 
 
@@ -14,10 +15,12 @@ def _stamp(value) -> str:
 
 
 class WorkersView(APIView):
+    namespace_access = GLOBAL  # live workers: no namespace
+
     @extend_schema(
         operation_id="listWorkers",
         parameters=[OpenApiParameter("all", bool)],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: OBJECT_LIST},
     )
     def get(self, request: Request, tenant: str) -> Response:
         include_dead = request.query_params.get("all", "").lower() in ("1", "true")
@@ -40,6 +43,8 @@ class WorkersView(APIView):
 
 
 class WorkerGroupsView(APIView):
-    @extend_schema(operation_id="listWorkerGroups", responses={200: OpenApiTypes.OBJECT})
+    namespace_access = GLOBAL  # live workers: no namespace
+
+    @extend_schema(operation_id="listWorkerGroups", responses={200: OBJECT_LIST})
     def get(self, request: Request, tenant: str) -> Response:
         return Response(selectors.worker_groups())

@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from access.drf import CHECKED, EXECUTE, EXECUTE_ACTIONS, require_execution
 from executions import selectors, services
 from executions.api import params
 from executions.api.executions import EXECUTION, execution_body
@@ -16,6 +17,8 @@ from kestra_site.errors import InvalidInput
 
 
 class KillView(APIView):
+    namespace_actions = EXECUTE_ACTIONS
+
     @extend_schema(
         operation_id="killExecution",
         parameters=[OpenApiParameter("isOnKillCascade", bool)],
@@ -28,12 +31,16 @@ class KillView(APIView):
 
 
 class PauseView(APIView):
+    namespace_actions = EXECUTE_ACTIONS
+
     @extend_schema(operation_id="pauseExecution", request=None, responses={200: EXECUTION})
     def post(self, request: Request, tenant: str, execution_id: str) -> Response:
         return Response(execution_body(services.execution_pause(execution_id)))
 
 
 class ResumeView(APIView):
+    namespace_actions = EXECUTE_ACTIONS
+
     @extend_schema(
         operation_id="resumeExecution",
         request={"multipart/form-data": OpenApiTypes.OBJECT},
@@ -46,6 +53,8 @@ class ResumeView(APIView):
 
 
 class RestartView(APIView):
+    namespace_actions = EXECUTE_ACTIONS
+
     @extend_schema(
         operation_id="restartExecution",
         request=None,
@@ -58,6 +67,8 @@ class RestartView(APIView):
 
 
 class ReplayView(APIView):
+    namespace_actions = EXECUTE_ACTIONS
+
     with_inputs = False
 
     @extend_schema(
@@ -95,6 +106,8 @@ class Label(serializers.Serializer):
 
 
 class LabelsView(APIView):
+    namespace_actions = EXECUTE_ACTIONS
+
     @extend_schema(
         operation_id="setLabelsOnTerminatedExecution",
         request=Label(many=True),
@@ -113,6 +126,8 @@ class StateRequest(serializers.Serializer):
 
 
 class TaskRunStateView(APIView):
+    namespace_actions = EXECUTE_ACTIONS
+
     @extend_schema(
         operation_id="updateTaskRunState", request=StateRequest, responses={200: EXECUTION}
     )
@@ -126,6 +141,8 @@ class TaskRunStateView(APIView):
 
 
 class EvalView(APIView):
+    namespace_actions = EXECUTE_ACTIONS
+
     @extend_schema(
         operation_id="evalTaskRunExpression",
         request={"text/plain": OpenApiTypes.STR},
@@ -143,6 +160,8 @@ class EvalView(APIView):
 class _BulkView(APIView):
     """`[id, ...]` bodies: checks every id first, then acts on each (Kestra's by-ids)."""
 
+    namespace_access = CHECKED  # execute on every execution's namespace, before acting
+
     def act(self, request: Request, execution_id: str) -> None:
         raise NotImplementedError
 
@@ -150,6 +169,7 @@ class _BulkView(APIView):
         ids = [str(i) for i in params.json_list(request, "executionsId")]
         for execution_id in ids:
             selectors.execution_get(execution_id)
+            require_execution(request, execution_id, EXECUTE)
         for execution_id in ids:
             self.act(request, execution_id)
         return Response({"count": len(ids)})

@@ -8,12 +8,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from access.drf import CHECKED, EXECUTE, FILTERED, WRITE, require_execution
+from access.scope import scoped_backend
 from executions import selectors, services
 from executions.api import params
 from executions.api.serializers import execution_json
 from executions.models import Execution
 from flows import selectors as flow_selectors
-from indexer.backends import get_backend
 from kestra_site.errors import InvalidInput
 from kestra_site.query import parse_search
 
@@ -60,6 +61,8 @@ def search_from(request: Request, **legacy_extra: str):
 
 
 class ExecutionCreateView(APIView):
+    namespace_actions = {"POST": EXECUTE}
+
     @extend_schema(
         operation_id="createExecution",
         request={"multipart/form-data": OpenApiTypes.OBJECT},
@@ -114,14 +117,18 @@ class ExecutionDetailView(APIView):
 
 
 class ExecutionSearchView(APIView):
+    namespace_access = FILTERED
+
     @extend_schema(
         operation_id="searchExecutions", parameters=SEARCH_PARAMS, responses={200: EXECUTION}
     )
     def get(self, request: Request, tenant: str) -> Response:
-        return Response(page_body(*get_backend().execution_search(search_from(request))))
+        return Response(page_body(*scoped_backend(request).execution_search(search_from(request))))
 
 
 class ExecutionsByFlowView(APIView):
+    namespace_access = FILTERED
+
     @extend_schema(
         operation_id="searchExecutionsByFlowId",
         parameters=[
@@ -138,10 +145,12 @@ class ExecutionsByFlowView(APIView):
                 raise InvalidInput("is required", path=name)
         search = search_from(request)
         search.filters = [(f, "EQUALS" if f == "namespace" else o, v) for f, o, v in search.filters]
-        return Response(page_body(*get_backend().execution_search(search)))
+        return Response(page_body(*scoped_backend(request).execution_search(search)))
 
 
 class ExecutionsDeleteByIdsView(APIView):
+    namespace_access = CHECKED  # write on every execution's namespace, before deleting any
+
     @extend_schema(
         operation_id="deleteExecutionsByIds",
         request=OpenApiTypes.OBJECT,
@@ -150,6 +159,8 @@ class ExecutionsDeleteByIdsView(APIView):
     )
     def delete(self, request: Request, tenant: str) -> Response:
         ids = [str(i) for i in params.json_list(request, "executionsId")]
+        for execution_id in ids:
+            require_execution(request, execution_id, WRITE)
         count = services.executions_delete(
             ids,
             include_non_terminated=params.boolean(request, "includeNonTerminated"),

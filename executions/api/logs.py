@@ -10,10 +10,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from access.drf import FILTERED
+from access.scope import scoped_backend
 from executions import selectors, services
 from executions.api import params
 from executions.api.serializers import log_json, log_line
-from indexer.backends import get_backend
 from kestra_site.query import parse_search
 
 FILTERS = [
@@ -72,6 +73,8 @@ class DownloadLogsView(APIView):
 
 
 class LogSearchView(APIView):
+    namespace_access = FILTERED
+
     @extend_schema(
         operation_id="searchLogs",
         parameters=[
@@ -101,5 +104,5 @@ class LogSearchView(APIView):
         ):
             if request.query_params.get(name):
                 search.filters.append((name, op, request.query_params[name]))
-        rows, total = get_backend().log_search(search)
+        rows, total = scoped_backend(request).log_search(search)
         return Response({"results": [log_json(r) for r in rows], "total": total, "type": "OFFSET"})

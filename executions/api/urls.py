@@ -23,6 +23,7 @@ def _or_create(view, flow_id: str):
             return create(request, tenant=tenant, namespace=execution_id, flow_id=flow_id)
         return read(request, tenant=tenant, execution_id=execution_id)
 
+    dispatch.wrapped_views = (read, create)  # both check permissions (tests/access)
     return dispatch
 
 

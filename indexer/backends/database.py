@@ -10,13 +10,14 @@ from django.db import connection
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Min, Q, Sum
 from django.db.models.functions import TruncDate
 
+from access.rules import scope_q
 from executions import selectors
 from executions.models import LogEntry, TaskRun
 from flows import selectors as flow_selectors
 from flows.selectors import namespace_q
 from indexer.backends.base import GROUPS, DurationBucket, StateBucket
 from kestra_site.errors import InvalidInput
-from kestra_site.query import Search
+from kestra_site.query import PREFIX_IN, Search
 
 TASK_RUN_SORTABLE = {
     "id": "id",
@@ -46,6 +47,8 @@ def _task_run_q(name: str, op: str, value: str) -> Q:
             | Q(execution__namespace__icontains=value)
         )
     if name == "namespace":
+        if op == PREFIX_IN:
+            return scope_q("execution__namespace", value)
         if op == "PREFIX":
             return namespace_q("execution__namespace", value)
         return selectors._text_q("execution__namespace", op, value)
@@ -107,6 +110,9 @@ class DatabaseBackend:
         else:
             for word in words:
                 flows = flows.filter(source__icontains=word)
+        for name, op, value in search.filters:
+            if name == "namespace" and op == PREFIX_IN:  # the access scope; others ignored
+                flows = flows.filter(scope_q("namespace", value))
         flows = flows.order_by("namespace", "flow_id")
         start = (search.page - 1) * search.size
         return list(flows[start : start + search.size]), flows.count()

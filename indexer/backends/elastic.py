@@ -16,6 +16,7 @@ from flows.models import Flow
 from indexer import conf, elastic
 from indexer.backends.base import GROUPS, DurationBucket, StateBucket
 from kestra_site.errors import InvalidInput
+from kestra_site.query import PREFIX_IN
 from kestra_site.query import Search as Request
 
 DATE_OPS = {
@@ -88,6 +89,16 @@ def _contains_any(fields: tuple[str, ...], value: str) -> Q:
 
 
 def _namespace(field: str, op: str, value: str) -> Q:
+    if op == PREFIX_IN:  # the access scope: under any of these prefixes (none: nothing)
+        prefixes = [p for p in value.split(",") if p]
+        if not prefixes:
+            return Q("bool", must_not=[Q("match_all")])
+        return Q(
+            "bool",
+            should=[Q("terms", **{field: prefixes})]
+            + [Q("prefix", **{field: p + "."}) for p in prefixes],
+            minimum_should_match=1,
+        )
     if op == "PREFIX":
         return Q(
             "bool",
@@ -225,6 +236,9 @@ class ElasticBackend:
 
     def flow_source_search(self, request: Request, q: str) -> tuple[list, int]:
         search = self._search("flows").query(Q("match", source={"query": q, "operator": "and"}))
+        for name, op, value in request.filters:
+            if name == "namespace" and op == PREFIX_IN:  # the access scope; others ignored
+                search = search.filter(_namespace("namespace", op, value))
         search = search.sort(_sort("namespace", False), _sort("flowId", False))
         ids, total = self._page(search, request)
         return self._rows(Flow, ids, int), total

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.http import require_POST
 
+from access.rules import rights_for
 from executions import executor, files, selectors, services
 from executions.models import Execution, LogEntry
 from executions.states import State
@@ -41,7 +42,7 @@ def _moment(value: str, end: bool = False) -> datetime | None:
 def _filtered(request: HttpRequest):
     """The list's filters from the query string, applied to the executions."""
     get = request.GET
-    rows = Execution.objects.all()
+    rows = Execution.objects.filter(rights_for(request.user).q())
     values = {
         "namespace": get.get("namespace", "").strip(),
         "flow": get.get("flow", "").strip(),

@@ -5,11 +5,13 @@ from __future__ import annotations
 import difflib
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from access.rules import WRITE, rights_for
 from executions import engine, services
 from flows import selectors, spec
 from flows import services as flow_services
@@ -75,7 +77,8 @@ def flow_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     namespace = request.GET.get("namespace", "").strip()
     labels = request.GET.get("labels", "").strip()
-    flows = selectors.flows_active()
+    rights = rights_for(request.user)
+    flows = selectors.flows_active().filter(rights.q())
     if namespace:
         flows = flows.filter(selectors.namespace_q("namespace", namespace))
     if q:
@@ -86,7 +89,7 @@ def flow_list(request: HttpRequest) -> HttpResponse:
     if labels:
         wanted = _parse_labels(labels)
         rows = [f for f in rows if _has_labels(f.labels, wanted)]
-    tree = namespace_tree(selectors.namespaces_distinct())
+    tree = namespace_tree(rights.keep(selectors.namespaces_distinct()))
     return render(
         request,
         "ui/flows/list.html",
@@ -134,6 +137,9 @@ def flow_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         source = request.POST.get("source", "")
         try:
+            namespace = flow_services.flow_parse(source).namespace
+            if not rights_for(request.user).allows(WRITE, namespace):
+                raise PermissionDenied(f"No write permission on namespace '{namespace}'")
             flow = flow_services.flow_create(source=source, user=request.user)
         except DomainError as error:
             return _editor(request, flow=None, source=source, errors=_violations(error))

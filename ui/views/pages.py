@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from access.rules import rights_for
 from executions.models import Execution, LogEntry, TaskRun
 from executions.selectors import level_q
 from flows import selectors as flow_selectors
@@ -23,19 +24,20 @@ from workers import selectors as worker_selectors
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
-    per_day = charts.executions_per_day()
+    scope = rights_for(request.user).q()
+    per_day = charts.executions_per_day(scope=scope)
     states = sorted({s for counts in per_day.values() for s in counts})
     return render(
         request,
         "ui/dashboard.html",
         {
             "section": "dashboard",
-            "totals": charts.totals(),
+            "totals": charts.totals(scope=scope),
             "per_day_svg": charts.stacked_bars(per_day),
             "legend": [(s, charts.COLOURS.get(s, charts.OTHER)) for s in states],
-            "failures": charts.failures_by_flow(),
-            "duration_svg": charts.line(charts.duration_per_day()),
-            "recent": Execution.objects.order_by("-created")[:10],
+            "failures": charts.failures_by_flow(scope=scope),
+            "duration_svg": charts.line(charts.duration_per_day(scope=scope)),
+            "recent": Execution.objects.filter(scope).order_by("-created")[:10],
         },
     )
 
@@ -48,7 +50,7 @@ def log_list(request: HttpRequest) -> HttpResponse:
         "level": get.get("level", "").strip().upper(),
         "q": get.get("q", "").strip(),
     }
-    rows = LogEntry.objects.all()
+    rows = LogEntry.objects.filter(rights_for(request.user).q())
     if values["namespace"]:
         rows = rows.filter(flow_selectors.namespace_q("namespace", values["namespace"]))
     if values["flow"]:
@@ -74,7 +76,9 @@ def log_list(request: HttpRequest) -> HttpResponse:
 
 def trigger_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
-    rows = Trigger.objects.all().order_by("namespace", "flow_id", "trigger_id")
+    rows = Trigger.objects.filter(rights_for(request.user).q()).order_by(
+        "namespace", "flow_id", "trigger_id"
+    )
     if q:
         rows = rows.filter(
             Q(namespace__icontains=q) | Q(flow_id__icontains=q) | Q(trigger_id__icontains=q)
@@ -102,6 +106,11 @@ def _backfill_body(request: HttpRequest) -> dict:
         if value and len(value) == 16:  # datetime-local without seconds
             body[name] = value + ":00Z"
     return body
+
+
+def trigger_namespace(pk: int, **_) -> str | None:
+    """The namespace a trigger page acts on (its permission check, see ui/urls.py)."""
+    return Trigger.objects.filter(pk=pk).values_list("namespace", flat=True).first()
 
 
 @require_POST
@@ -138,7 +147,11 @@ def trigger_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def worker_list(request: HttpRequest) -> HttpResponse:
     workers = worker_selectors.workers_list(include_dead=request.GET.get("all") == "1")
     ids = {job.split(":", 1)[0] for row, _ in workers for job in row.running or []}
-    task_runs = {t.id: t for t in TaskRun.objects.filter(id__in=ids).select_related("execution")}
+    # Jobs of executions the user may not read show only their opaque job id.
+    readable = rights_for(request.user).q(field="execution__namespace")
+    task_runs = {
+        t.id: t for t in TaskRun.objects.filter(readable, id__in=ids).select_related("execution")
+    }
     rows = []
     now = datetime.now(UTC)
     for worker, alive in workers:
@@ -165,7 +178,7 @@ def worker_list(request: HttpRequest) -> HttpResponse:
 
 
 def namespace_list(request: HttpRequest) -> HttpResponse:
-    names = flow_selectors.namespaces_distinct()
+    names = rights_for(request.user).keep(flow_selectors.namespaces_distinct())
     counts = {}
     for name in names:
         counts[name] = flow_selectors.flows_active().filter(namespace=name).count()
