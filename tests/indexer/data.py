@@ -8,9 +8,13 @@ from executions.models import Execution, LogEntry, TaskRun
 from flows import services as flow_services
 from indexer.signals import rows_saved
 
-DAY1 = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
+# Five days ago, not a fixed date: the drain task expires log indices past the retention
+# (30 days), which would delete a fixed date's logs once it is old enough.
+DAY1 = (datetime.now(UTC) - timedelta(days=5)).replace(hour=8, minute=0, second=0, microsecond=0)
 DAY2 = DAY1 + timedelta(days=1)
 DAY3 = DAY1 + timedelta(days=2)
+# The three days as the API writes dates.
+D1, D2, D3 = (f"{d.date().isoformat()}" for d in (DAY1, DAY2, DAY3))
 
 FLOWS = {
     "hello": """id: hello

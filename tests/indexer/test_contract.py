@@ -6,6 +6,7 @@ import pytest
 
 from tests.indexer import data
 from tests.indexer.conftest import sync
+from tests.indexer.data import D1, D2, D3
 
 BASE = "/api/v1/main"
 
@@ -43,7 +44,7 @@ def post(api, path, body):
         ({"state": "FAILED,RUNNING"}, ["e4", "e2"]),
         ({"labels": "team:data"}, ["e3", "e1"]),
         ({"q": "NIGHT"}, ["e3"]),
-        ({"startDate": "2026-03-11T00:00:00Z", "endDate": "2026-03-11T23:59:59Z"}, ["e4", "e3"]),
+        ({"startDate": f"{D2}T00:00:00Z", "endDate": f"{D2}T23:59:59Z"}, ["e4", "e3"]),
         ({"filters[triggerExecutionId][EQUALS]": "e1"}, ["e3"]),
         ({"filters[childFilter][EQUALS]": "CHILD"}, ["e3"]),
         ({"filters[state][NOT_IN]": "SUCCESS"}, ["e4", "e2"]),
@@ -76,7 +77,7 @@ def test_execution_search_rejects_bad_input_naming_the_field(world, api):
         ({"namespace": "company.team", "state": "FAILED"}, ["e2t1"]),
         ({"q": "second", "flowId": "nightly"}, ["e3t1"]),
         ({"triggerExecutionId": "e1"}, ["e3t0", "e3t1"]),
-        ({"startDate": "2026-03-12T00:00:00Z"}, ["e5t0", "e5t1"]),
+        ({"startDate": f"{D3}T00:00:00Z"}, ["e5t0", "e5t1"]),
     ],
 )
 def test_task_run_search(world, api, params, expected):
@@ -126,7 +127,7 @@ def test_flow_source_needs_q(world, api):
         ({"namespace": "company.team", "minLevel": "INFO"}, ["e5", "e3", "e2", "e2", "e1"]),
         ({"flowId": "other"}, ["e4"]),
         ({"filters[executionId][EQUALS]": "e1"}, ["e1", "e1"]),
-        ({"startDate": "2026-03-12T00:00:00Z"}, ["e5"]),
+        ({"startDate": f"{D3}T00:00:00Z"}, ["e5"]),
     ],
 )
 def test_log_search(world, api, params, expected):
@@ -143,15 +144,15 @@ def test_log_search_order_is_newest_first(world, api):
     ]
 
 
-PERIOD = {"startDate": "2026-03-10T00:00:00Z", "endDate": "2026-03-12T23:00:00Z"}
+PERIOD = {"startDate": f"{D1}T00:00:00Z", "endDate": f"{D3}T23:00:00Z"}
 
 
 def test_daily_execution_statistics(world, api):
     body = post(api, "/stats/executions/daily", PERIOD)
     assert [d["startDate"] for d in body] == [
-        "2026-03-10T00:00:00Z",
-        "2026-03-11T00:00:00Z",
-        "2026-03-12T00:00:00Z",
+        f"{D1}T00:00:00Z",
+        f"{D2}T00:00:00Z",
+        f"{D3}T00:00:00Z",
     ]
     day1, day2, day3 = body
     assert day1["executionCounts"]["SUCCESS"] == 1 and day1["executionCounts"]["FAILED"] == 1
