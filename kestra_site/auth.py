@@ -8,11 +8,14 @@ from collections import OrderedDict
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from rest_framework import exceptions
 from rest_framework.authentication import (
     BasicAuthentication,
     TokenAuthentication,
     get_authorization_header,
 )
+
+from kestra_site import throttle
 
 
 class BearerTokenAuthentication(TokenAuthentication):
@@ -36,7 +39,8 @@ class CachedBasicAuthentication(BasicAuthentication):
     Django's PBKDF2 check costs ~0.5 s of CPU by design; scripts and kestrapy send basic auth
     on every call, so each process keeps a small map from an HMAC of the credentials to the
     user. A changed password or a deactivated user invalidates the entry at once, because the
-    stored password hash must still match.
+    stored password hash must still match. A (username, address) pair locked out after too many
+    failures (kestra_site/throttle.py) gets 429 before any password check.
     """
 
     ttl_seconds = 300
@@ -45,6 +49,9 @@ class CachedBasicAuthentication(BasicAuthentication):
     _lock = threading.Lock()
 
     def authenticate_credentials(self, userid, password, request=None):
+        wait = throttle.locked_for(userid, throttle.client_address(request))
+        if wait:
+            raise exceptions.Throttled(wait=wait, detail="too many failed sign-ins for this user")
         key = hmac.new(
             settings.SECRET_KEY.encode(), f"{userid}\0{password}".encode(), hashlib.sha256
         ).hexdigest()

@@ -9,11 +9,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from access.drf import READ, rights
 from kestra_site import kv
 from kestra_site.errors import InvalidInput, NotFound
+from kestra_site.openapi import OBJECT_LIST
+from workers.plugins import files
 
 
 def _store(namespace: str) -> kv.KVStore:
+    try:
+        files.namespace_folder(namespace)
+    except files.PathError as error:
+        raise InvalidInput(str(error), path="namespace") from None
     return kv.store(namespace)
 
 
@@ -25,7 +32,7 @@ def _entries(namespace: str) -> list[dict]:
 
 
 class KeysView(APIView):
-    @extend_schema(operation_id="listKeys", responses=OpenApiTypes.OBJECT)
+    @extend_schema(operation_id="listKeys", responses=OBJECT_LIST)
     def get(self, request: Request, tenant: str, namespace: str) -> Response:
         return Response(_entries(namespace))
 
@@ -45,12 +52,15 @@ class KeysView(APIView):
 
 
 class InheritedKeysView(APIView):
-    @extend_schema(operation_id="listKeysWithInheritance", responses=OpenApiTypes.OBJECT)
+    @extend_schema(operation_id="listKeysWithInheritance", responses=OBJECT_LIST)
     def get(self, request: Request, tenant: str, namespace: str) -> Response:
         parts = namespace.split(".")
         entries: list[dict] = []
+        readable = rights(request)
         for depth in range(1, len(parts) + 1):
-            entries += _entries(".".join(parts[:depth]))
+            # Parents' keys only where the user may read the parent too.
+            if readable.allows(READ, ".".join(parts[:depth])):
+                entries += _entries(".".join(parts[:depth]))
         return Response(entries)
 
 

@@ -26,7 +26,10 @@ def _relative(path: str | None, *, allow_root: bool = False, field: str = "path"
 
 
 def _full(ns: str, relative: str) -> str:
-    root = namespace.root(ns)
+    try:
+        root = namespace.root(ns)
+    except files.PathError as error:
+        raise InvalidInput(str(error), path="namespace") from None
     return f"{root}/{relative}" if relative else root
 
 

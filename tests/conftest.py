@@ -31,7 +31,19 @@ def password() -> str:
 
 @pytest.fixture
 def user(db, django_user_model, password):
-    return django_user_model.objects.create_user(username="alice", password=password)
+    """alice, a plain user in a group with every right on every namespace (tests/access has
+    users with less)."""
+    from django.contrib.auth.models import Group
+
+    from access.models import NamespacePermission
+
+    alice = django_user_model.objects.create_user(username="alice", password=password)
+    group, _ = Group.objects.get_or_create(name="everything")
+    NamespacePermission.objects.get_or_create(
+        group=group, namespace_prefix="", defaults={"can_write": True}
+    )
+    alice.groups.add(group)
+    return alice
 
 
 @pytest.fixture
@@ -67,6 +79,17 @@ def pytest_configure(config):
 
         settings.STORAGES["kestra"]["OPTIONS"]["location"] = str(storage_root)
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_login_lockout(request):
+    """The login lockout counts failures in Django's cache (per process, locmem): start every
+    test with none, so tests that try wrong passwords never lock out the next test's user."""
+    if request.config.pluginmanager.hasplugin("django"):
+        from django.core.cache import cache
+
+        cache.clear()
+    yield
 
 
 CLUSTER_FIXTURES = {"cluster", "running", "conformance"}

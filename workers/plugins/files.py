@@ -59,6 +59,10 @@ def to_uri(path: str) -> str:
 
 
 def namespace_folder(namespace: str) -> str:
+    """`company.team` -> `company/team`; an empty segment (`a..b`, `.x`, `..`) would alias
+    another namespace's folder, so it is refused."""
+    if any(part in ("", "..") for part in str(namespace).split(".")):
+        raise PathError(f"Invalid namespace '{namespace}'")
     return clean(str(namespace).replace(".", "/"))
 
 

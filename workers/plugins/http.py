@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import os
 import posixpath
+import socket
 import tempfile
 from typing import Any
-from urllib.parse import unquote, urlparse
+from urllib.parse import unquote, urljoin, urlparse
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from flows.spec.durations import parse_duration
 from workers.plugins import files
@@ -32,6 +38,117 @@ def _flag(value: Any, default: bool) -> bool:
     if value is None:
         return default
     return value is True or str(value).lower() == "true"
+
+
+# The worker's own environment names the networks its HTTP calls must not reach (comma-separated
+# CIDRs, e.g. cloud metadata and private ranges); empty: no restriction.
+DENY_NETWORKS_ENV = "KESTRA_HTTP_DENY_NETWORKS"
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def denied_networks() -> list[Network]:
+    networks = []
+    for item in os.environ.get(DENY_NETWORKS_ENV, "").split(","):
+        if item.strip():
+            try:
+                networks.append(ipaddress.ip_network(item.strip(), strict=False))
+            except ValueError:
+                raise TaskFailure(
+                    f"{DENY_NETWORKS_ENV}: '{item.strip()}' is not a network"
+                ) from None
+    return networks
+
+
+def check_destination(uri: str, networks: list[Network]) -> None:
+    """Refuse `uri` when its host is, or resolves to any address, in a denied network."""
+    parsed = urlparse(uri)
+    host = parsed.hostname
+    if not host:
+        raise TaskFailure(f"Request to '{uri}' refused: no host")
+    try:
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except (OSError, ValueError) as error:
+        raise TaskFailure(f"Request to '{uri}' failed: cannot resolve '{host}': {error}") from None
+    for info in infos:
+        network = _denied(str(info[4][0]), networks)
+        if network is not None:
+            raise TaskFailure(
+                f"Request to '{uri}' refused: '{host}' resolves to {_address(str(info[4][0]))}, "
+                f"in the denied network {network} ({DENY_NETWORKS_ENV})"
+            )
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    address = ipaddress.ip_address(text.split("%", 1)[0])
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return address.ipv4_mapped
+    return address
+
+
+def _denied(text: str, networks: list[Network]) -> Network | None:
+    address = _address(text)
+    for network in networks:
+        if address.version == network.version and address in network:
+            return network
+    return None
+
+
+def _checked_socket(sock: socket.socket, host: str, networks: list[Network]) -> socket.socket:
+    """The connected socket, unless its peer is denied: a name that resolved to an allowed
+    address for check_destination and to a denied one for the connection is caught here."""
+    peer = str(sock.getpeername()[0])
+    network = _denied(peer, networks)
+    if network is not None:
+        sock.close()
+        raise TaskFailure(
+            f"Request to '{host}' refused: connected to {_address(peer)}, in the denied network "
+            f"{network} ({DENY_NETWORKS_ENV})"
+        )
+    return sock
+
+
+def _guarded_adapter(networks: list[Network]) -> HTTPAdapter:
+    """An adapter whose connections check the address they actually connected to."""
+
+    class Connection(HTTPConnection):
+        def _new_conn(self) -> socket.socket:
+            return _checked_socket(super()._new_conn(), self.host, networks)
+
+    class SecureConnection(HTTPSConnection):
+        def _new_conn(self) -> socket.socket:
+            return _checked_socket(super()._new_conn(), self.host, networks)
+
+    class Pool(HTTPConnectionPool):
+        ConnectionCls = Connection
+
+    class SecurePool(HTTPSConnectionPool):
+        ConnectionCls = SecureConnection
+
+    class Adapter(HTTPAdapter):
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = {"http": Pool, "https": SecurePool}
+
+    return Adapter()
+
+
+class GuardedSession(requests.Session):
+    """A session that checks every redirect hop against the denied networks before following,
+    and every connection's peer address once connected."""
+
+    def __init__(self, networks: list[Network]) -> None:
+        super().__init__()
+        self.networks = networks
+        adapter = _guarded_adapter(networks)
+        self.mount("http://", adapter)
+        self.mount("https://", adapter)
+
+    def get_redirect_target(self, resp: requests.Response) -> str | None:
+        target = super().get_redirect_target(resp)
+        if target:
+            check_destination(urljoin(resp.url, target), self.networks)
+        return target
 
 
 def _form_part(ctx: RunContext, value: Any) -> tuple[str | None, Any]:
@@ -73,7 +190,10 @@ def _request(ctx: RunContext, *, stream: bool) -> tuple[requests.Response, dict[
         _seconds(options.get("connectTimeout"), None),
         _seconds(options.get("readTimeout"), DEFAULT_READ_TIMEOUT),
     )
-    session = requests.Session()
+    networks = denied_networks()
+    if networks:
+        check_destination(uri, networks)
+    session = GuardedSession(networks) if networks else requests.Session()
     session.trust_env = False  # no proxy or netrc from the worker's environment
     remove = ctx.cancel.on_cancel(session.close)
     try:
