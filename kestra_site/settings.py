@@ -58,10 +58,12 @@ INSTALLED_APPS = [
     "scheduler",
     "indexer",
     "ui",
+    "access",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "kestra_site.limits.BodySizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -110,11 +112,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;",
         }
     )
-elif os.environ.get("DATABASE_APPLICATION_NAME"):
-    # Names the connections of a process in pg_stat_activity (tests, operations).
-    DATABASES["default"].setdefault("OPTIONS", {})["application_name"] = os.environ[
-        "DATABASE_APPLICATION_NAME"
-    ]
+else:
+    if os.environ.get("DATABASE_APPLICATION_NAME"):
+        # Names the connections of a process in pg_stat_activity (tests, operations).
+        DATABASES["default"].setdefault("OPTIONS", {})["application_name"] = os.environ[
+            "DATABASE_APPLICATION_NAME"
+        ]
+    if int(os.environ.get("DATABASE_POOL", "0")) > 0:
+        # A connection pool of at most DATABASE_POOL connections (psycopg_pool). The webserver
+        # uses one (kestra_site/asgi.py): under ASGI each request runs in a thread of its own,
+        # so persistent per-thread connections would pile up until PostgreSQL refuses clients.
+        # Celery processes keep CONN_MAX_AGE instead (a pool there is closed after each task).
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": int(os.environ["DATABASE_POOL"]),
+            "timeout": 30,
+        }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -149,11 +163,25 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 LOGIN_URL = "/ui/login/"
+# Every password check goes through the login lockout (kestra_site/throttle.py).
+AUTHENTICATION_BACKENDS = ["kestra_site.throttle.ThrottledModelBackend"]
+# The lockout counts failures in the cache: per process by default; give several webserver
+# processes one shared cache with KESTRA_CACHE_URL=redis://host:6379/4.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if not os.environ.get("KESTRA_CACHE_URL")
+    else {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ["KESTRA_CACHE_URL"],
+    }
+}
 LOGIN_REDIRECT_URL = "/ui/"
 LOGOUT_REDIRECT_URL = "/ui/login/"
 
 # Request bodies: flows are capped at 1 MiB by the parser; leave headroom for multi-document bodies.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("KESTRA_MAX_BODY_BYTES", str(10 * 1024 * 1024)))
+# File uploads (multipart: namespace files, execution FILE inputs); kestra_site/limits.py.
+KESTRA_MAX_UPLOAD_BYTES = int(os.environ.get("KESTRA_MAX_UPLOAD_BYTES", str(1024 * 1024 * 1024)))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -161,7 +189,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
         "kestra_site.auth.BearerTokenAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Signed in, and allowed on the namespace a request acts on (access/drf.py).
+    "DEFAULT_PERMISSION_CLASSES": ["access.drf.NamespacePermission"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "kestra_site.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -257,6 +286,11 @@ KESTRA = {
     "HEARTBEAT_TIMEOUT_SECONDS": float(os.environ.get("KESTRA_HEARTBEAT_TIMEOUT_SECONDS", "10")),
     # How long `wait=true` on execution creation waits at most (seconds).
     "WAIT_TIMEOUT_SECONDS": float(os.environ.get("KESTRA_WAIT_TIMEOUT_SECONDS", "300")),
+    # Login lockout: this many failed sign-ins of a username from one address within the window
+    # lock that pair out for LOCKOUT seconds (0 failures: off).
+    "LOGIN_MAX_FAILURES": int(os.environ.get("KESTRA_LOGIN_MAX_FAILURES", "5")),
+    "LOGIN_FAILURE_WINDOW_SECONDS": float(os.environ.get("KESTRA_LOGIN_WINDOW_SECONDS", "300")),
+    "LOGIN_LOCKOUT_SECONDS": float(os.environ.get("KESTRA_LOGIN_LOCKOUT_SECONDS", "300")),
 }
 
 LOGGING = {

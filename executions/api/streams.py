@@ -59,9 +59,20 @@ class Poller:
             if not self.done:
                 time.sleep(POLL_SECONDS)
 
+    def _poll_released(self) -> list[str] | None:
+        """poll(), then the database connection goes back to the pool when there is one: a
+        stream lasts minutes and must not hold one of the webserver's few connections."""
+        from django.db import connection
+
+        try:
+            return self.poll()
+        finally:
+            if connection.settings_dict.get("OPTIONS", {}).get("pool"):
+                connection.close()
+
     async def __aiter__(self) -> AsyncIterator[str]:
         yield ": connected\n\n"
-        while (chunks := await sync_to_async(self.poll)()) is not None:
+        while (chunks := await sync_to_async(self._poll_released)()) is not None:
             for chunk in chunks:
                 yield chunk
             if not self.done:
