@@ -106,7 +106,7 @@ def _save_changes(
     row.wake_at = None
     row.save()
     _log(row, changes.logs, at)
-    transaction.on_commit(lambda: dispatch.send_tick(row.id))
+    transaction.on_commit(lambda: dispatch.kick(row.id))
 
 
 def _check_revision(row: Execution, revision: int | None) -> int:
@@ -161,7 +161,7 @@ def _insert_copy(snapshot: engine.Execution, trigger: dict | None) -> Execution:
     new_row.save(update_fields=["outputs", "variables"])
     outcome = engine.Outcome(new_task_runs=[t.id for t in snapshot.task_run_list])
     repository.save_task_runs(new_row, snapshot, outcome, {})
-    transaction.on_commit(lambda: dispatch.send_tick(new_row.id))
+    transaction.on_commit(lambda: dispatch.kick(new_row.id))
     return new_row
 
 
@@ -242,14 +242,18 @@ def execution_wait(execution_id: str, timeout: float | None = None) -> Execution
     from django.conf import settings
 
     limit = settings.KESTRA["WAIT_TIMEOUT_SECONDS"] if timeout is None else timeout
-    deadline = time.monotonic() + limit
-    delay = 0.02
+    start = time.monotonic()
+    deadline = start + limit
     while True:
         row = Execution.objects.get(pk=execution_id)
-        if State(row.state).is_terminal or time.monotonic() >= deadline:
+        now = time.monotonic()
+        if State(row.state).is_terminal or now >= deadline:
             return row
-        time.sleep(delay)
-        delay = min(delay * 1.5, 0.25)
+        # Short flows end in tens of milliseconds: look every 5 ms (a primary-key read) for the
+        # first half second, then back off to 250 ms. A 1.5x back-off from 20 ms doubled the
+        # median wait=true latency of a one-task flow (bench: 46 ms seen vs 20 ms server-side).
+        elapsed = now - start
+        time.sleep(0.005 if elapsed < 0.5 else min(0.25, elapsed / 4))
 
 
 def execution_resume_typed(execution_id: str, raw: dict[str, Any] | None) -> Execution:
