@@ -172,7 +172,7 @@ tasks:
     tasks:
       - id: work
         type: io.kestra.plugin.core.flow.Sleep
-        duration: PT0.5S
+        duration: PT1S
 """
 
 
@@ -252,14 +252,14 @@ def test_redis_restarted_empty_with_200_task_runs_in_flight(running, settings, t
             flow_services.flow_create(source=FANOUT)
             ids = [
                 services.execution_create(namespace="e2e.faults", flow_id="fanout").id
-                for _ in range(12)
-            ]  # 12 x 19 or 20 task runs of work, plus the ForEach's own
+                for _ in range(16)
+            ]  # 16 x 19 task runs of work (ForEach starts them all at once), plus the ForEach's
             wait_for(
                 lambda: (
                     TaskRun.objects.filter(
                         execution_id__in=ids, task_id="work", state__in=["CREATED", "RUNNING"]
                     ).count()
-                    >= 100
+                    >= 200
                 ),
                 timeout=120,
             )
@@ -278,7 +278,7 @@ def test_redis_restarted_empty_with_200_task_runs_in_flight(running, settings, t
                 ),
                 timeout=300,
             )
-        assert in_flight >= 100
+        assert in_flight >= 200
         works = TaskRun.objects.filter(execution_id__in=ids, task_id="work")
         per_execution = {i: works.filter(execution_id=i).count() for i in ids}
         assert len(set(per_execution.values())) == 1 and per_execution[ids[0]] >= 19
@@ -324,7 +324,7 @@ def test_postgres_connections_cut_and_refused_mid_run(running, settings):
     from django.db import connection
 
     settings.KESTRA = {**settings.KESTRA, "HEARTBEAT_TIMEOUT_SECONDS": 4}
-    source = FANOUT.replace("range(1, 20)", "range(1, 8)").replace("PT0.5S", "PT2S")
+    source = FANOUT.replace("range(1, 20)", "range(1, 8)").replace("PT1S", "PT2S")
     flow_services.flow_create(source=source)
     ids = [services.execution_create(namespace="e2e.faults", flow_id="fanout").id for _ in range(6)]
     wait_for(
