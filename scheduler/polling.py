@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone as dj_timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
@@ -31,6 +31,7 @@ from flows.spec.core.kv_trigger import KVTrigger
 from flows.spec.durations import parse_duration
 from scheduler import conditions
 from scheduler.models import ScheduledRun, Trigger
+from scheduler.services import claim_and_create
 
 logger = logging.getLogger(__name__)
 
@@ -239,13 +240,6 @@ def trigger_poll(
 # --- polled: the worker's answer --------------------------------------------------------------
 
 
-def _labels(spec: dict) -> list[dict]:
-    raw = spec.get("labels") or []
-    if isinstance(raw, dict):
-        return [{"key": str(k), "value": str(v)} for k, v in raw.items()]
-    return [{"key": str(x["key"]), "value": str(x["value"])} for x in raw]
-
-
 def _log(row: Trigger, logs: list[dict]) -> None:
     levels = {"TRACE": logging.DEBUG, "DEBUG": logging.DEBUG, "WARN": logging.WARNING}
     for line in logs or []:
@@ -256,43 +250,6 @@ def _log(row: Trigger, logs: list[dict]) -> None:
             row,
             line.get("message"),
         )
-
-
-def _create(row: Trigger, spec: dict, date: datetime, variables: dict) -> ScheduledRun | None:
-    """Claim the evaluation's date, then create its execution; None when already claimed."""
-    from executions.services.creation import execution_create
-    from kestra_site.errors import InvalidInput
-
-    try:
-        with transaction.atomic():
-            run = ScheduledRun.objects.create(
-                tenant=row.tenant,
-                namespace=row.namespace,
-                flow_id=row.flow_id,
-                trigger_id=row.trigger_id,
-                scheduled_date=date,
-            )
-    except IntegrityError:
-        return None
-    trigger = {"id": row.trigger_id, "type": spec["type"], "variables": variables or {}}
-    try:
-        with transaction.atomic():
-            execution = execution_create(
-                namespace=row.namespace,
-                flow_id=row.flow_id,
-                inputs=spec.get("inputs") or {},
-                labels=_labels(spec),
-                trigger=trigger,
-            )
-    except InvalidInput as error:
-        logger.warning("Polling trigger %s could not create its execution: %s", row, error)
-        run.error = str(error)
-        run.save(update_fields=["error"])
-        return run
-    run.execution_id = execution.id
-    run.save(update_fields=["execution_id"])
-    row.execution_id = execution.id
-    return run
 
 
 def trigger_polled(payload: dict) -> ScheduledRun | None:
@@ -336,6 +293,6 @@ def trigger_polled(payload: dict) -> ScheduledRun | None:
         if spec is not None:
             row.next_date = date + interval_of(spec)
             if payload.get("fire") and not row.effectively_disabled:
-                run = _create(row, spec, date, payload.get("variables") or {})
+                run = claim_and_create(row, spec, date, variables=payload.get("variables") or {})
         row.save()
         return run

@@ -249,7 +249,30 @@ def fire_one(
     inputs: dict | None = None,
     labels: list[dict] | None = None,
 ) -> ScheduledRun | None:
-    """Claim the date (the unique row), then create its execution; None if already claimed.
+    """Fire a Schedule or ScheduleOnDates date (see `claim_and_create`)."""
+    return claim_and_create(
+        row,
+        spec,
+        date,
+        variables=trigger_variables(spec, date),
+        inputs=inputs,
+        labels=labels,
+        schedule_date=None if is_cron(spec) else date,
+    )
+
+
+def claim_and_create(
+    row: Trigger,
+    spec: dict,
+    date: datetime,
+    *,
+    variables: dict,
+    inputs: dict | None = None,
+    labels: list[dict] | None = None,
+    schedule_date: datetime | None = None,
+) -> ScheduledRun | None:
+    """Claim the date (the unique row), then create its execution; None if already claimed
+    (by another beat, the backfill, a normal tick or a redelivered polling answer).
 
     The trigger is then locked on that execution (Kestra's lock) until it ends."""
     from executions.services.creation import execution_create
@@ -265,12 +288,8 @@ def fire_one(
                 scheduled_date=date,
             )
     except IntegrityError:
-        return None  # another beat (or the backfill, or a normal tick) fired this date
-    trigger = {
-        "id": row.trigger_id,
-        "type": spec["type"],
-        "variables": trigger_variables(spec, date),
-    }
+        return None
+    trigger = {"id": row.trigger_id, "type": spec["type"], "variables": variables}
     try:
         with transaction.atomic():
             execution = execution_create(
@@ -279,10 +298,10 @@ def fire_one(
                 inputs={**(spec.get("inputs") or {}), **(inputs or {})},
                 labels=[*spec_labels(spec), *(labels or [])],
                 trigger=trigger,
-                schedule_date=None if is_cron(spec) else date,
+                schedule_date=schedule_date,
             )
     except InvalidInput as error:
-        logger.warning("Schedule %s could not create its execution: %s", row, error)
+        logger.warning("Trigger %s could not create its execution: %s", row, error)
         run.error = str(error)
         run.save(update_fields=["error"])
         return run
