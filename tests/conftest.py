@@ -150,7 +150,34 @@ def running(cluster, transactional_db):
 
     yield cluster
     violations = check_invariants(settled=False)
+    wait_database_quiet()  # the flush that follows must not meet an executor transaction
     assert not violations, "invariants broken: " + "; ".join(violations[:10])
+
+
+def wait_database_quiet(timeout: float = 15.0, calm: float = 0.5) -> bool:
+    """Wait until no other session of the test database is running a statement or holding a
+    transaction open, for `calm` seconds in a row: a TRUNCATE (the test database's flush)
+    beside an executor transaction can deadlock."""
+    from django.db import connection
+
+    deadline = time.monotonic() + timeout
+    quiet_since = None
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid() AND state IS NOT NULL AND state <> 'idle'"
+            )
+            busy = cursor.fetchone()[0]
+        now = time.monotonic()
+        if busy:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = now
+        elif now - quiet_since >= calm:
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def wait_for(predicate, timeout: float = 60.0, interval: float = 0.05):

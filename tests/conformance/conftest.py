@@ -38,20 +38,23 @@ def _flush_when_settled(call_command, timeout: float = 60.0) -> None:
     deadlock (then it is tried again)."""
     import time
 
+    from django.core.management.base import CommandError
     from django.db import OperationalError
 
     from executions.models import Execution
     from executions.states import State
+    from tests.conftest import wait_database_quiet
 
     running = [s.value for s in State if not s.is_terminal]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and Execution.objects.filter(state__in=running).exists():
         time.sleep(0.5)
-    for attempt in range(3):
+    for attempt in range(8):
+        wait_database_quiet()
         try:
             call_command("flush", interactive=False, verbosity=0)
             return
-        except OperationalError:
-            if attempt == 2:
+        except (OperationalError, CommandError):  # flush wraps the deadlock in CommandError
+            if attempt == 7:
                 raise
-            time.sleep(1)
+            time.sleep(1 + attempt)

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+from tests.conftest import wait_database_quiet
 from tests.processes import REPO
 
 pytestmark = pytest.mark.e2e
@@ -52,9 +53,9 @@ def test_requests_share_a_bounded_pool(transactional_db, django_user_model, tmp_
     token = Token.objects.create(user=user).key  # the server hashes passwords its own way
     flow_services.flow_create(
         source="id: idle\nnamespace: tests.pool\ntasks:\n"
-        "  - {id: t, type: io.kestra.plugin.core.log.Log, message: hi}\n"
+        "  - {id: t, type: io.kestra.plugin.core.flow.Pause}\n"
     )
-    waiting = execution_create(namespace="tests.pool", flow_id="idle")  # no executor: stays open
+    waiting = execution_create(namespace="tests.pool", flow_id="idle")  # open: never resumed
     settings = connection.settings_dict
     port = _free_port()
     env = {
@@ -113,3 +114,6 @@ def test_requests_share_a_bounded_pool(transactional_db, django_user_model, tmp_
     finally:
         server.terminate()
         server.wait(10)
+        # The execution's tick may reach a test cluster's executor: let it finish before the
+        # database is flushed.
+        wait_database_quiet()
