@@ -190,6 +190,19 @@ def wait_for(predicate, timeout: float = 60.0, interval: float = 0.05):
     raise TimeoutError("condition not met in time")
 
 
+def sweep_until(predicate, timeout: float = 180.0, stale_seconds: float = 5.0) -> None:
+    """Run the sweeper (periodic in production; driven by the test here) until `predicate`."""
+    from executions import tasks
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        tasks.sweep(stale_seconds=stale_seconds)
+        if predicate():
+            return
+        time.sleep(1)
+    raise AssertionError("the system did not settle in time")
+
+
 def wait_terminal(execution_id: str, timeout: float = 60.0):
     from executions.models import Execution
     from executions.states import State

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -32,6 +33,13 @@ def flush_broker(url: str) -> None:
     import redis
 
     redis.Redis.from_url(url).flushdb()
+
+
+def free_port() -> int:
+    """A loopback TCP port nothing listens on (once this returns)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 @contextmanager

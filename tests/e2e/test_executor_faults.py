@@ -5,15 +5,12 @@ completes, and no attempt of a task run is ever dispatched twice (a worker's job
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from executions import tasks
 from executions.models import Execution, LogEntry, TaskRun
 from executions.services import execution_create
 from flows import services as flow_services
-from tests.e2e.conftest import wait_for
+from tests.conftest import sweep_until, wait_for
 from tests.invariants import check_invariants
 
 FLOW = """
@@ -62,18 +59,6 @@ def executor_swap(running, settings):
     running.wait_ready()
 
 
-def _sweep_until(execution_id: str, timeout: float = 120.0) -> Execution:
-    """The sweeper runs periodically in production; here the test drives it."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        tasks.sweep(stale_seconds=5.0)
-        row = Execution.objects.get(pk=execution_id)
-        if row.state == "SUCCESS":
-            return row
-        time.sleep(1)
-    raise AssertionError(f"execution {execution_id} stuck in {row.state}")
-
-
 @pytest.mark.parametrize(
     "fault",
     [
@@ -91,7 +76,8 @@ def test_the_executor_dies_mid_hop_and_a_new_one_finishes_the_execution(executor
     assert dying.process.returncode != 0, "the failure point was never reached"
 
     executor_swap(None)
-    done = _sweep_until(row.id)
+    sweep_until(lambda: Execution.objects.get(pk=row.id).state == "SUCCESS", timeout=120)
+    done = Execution.objects.get(pk=row.id)
 
     runs = {t.task_id: t for t in TaskRun.objects.filter(execution=done)}
     assert sorted(runs) == ["one", "three", "two"]

@@ -2,7 +2,6 @@
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -10,7 +9,7 @@ import time
 import pytest
 import requests
 
-from tests.processes import REPO
+from tests.processes import REPO, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -34,12 +33,6 @@ outputs:
     type: STRING
     value: "{{ outputs.greet.value }}"
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import shutil
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -17,23 +16,12 @@ import pytest
 from executions import services, tasks
 from executions.models import Execution, TaskRun
 from flows import services as flow_services
-from tests.e2e.conftest import wait_for
+from tests.conftest import sweep_until, wait_for
 from tests.invariants import check_invariants
-from tests.processes import Cluster, broker_pointed_at
+from tests.processes import Cluster, broker_pointed_at, free_port
 from workers.models import WorkerInstance
 
 pytestmark = pytest.mark.e2e
-
-
-def _sweep_until(predicate, timeout: float = 180.0, stale_seconds: float = 5.0) -> None:
-    """The sweeper runs every few seconds in production; here the test drives it."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        tasks.sweep(stale_seconds=stale_seconds)
-        if predicate():
-            return
-        time.sleep(1)
-    raise AssertionError("the system did not settle in time")
 
 
 # --- a killed execution whose worker died --------------------------------------------------
@@ -148,7 +136,7 @@ def test_a_burst_of_50_starts_never_runs_more_than_the_limit(running):
         thread.join()
     assert not errors, errors
     try:
-        _sweep_until(
+        sweep_until(
             lambda: Execution.objects.filter(id__in=ids, state="SUCCESS").count() == 50,
             timeout=300,
         )
@@ -176,17 +164,11 @@ tasks:
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class PrivateRedis:
     """A Redis server of this test's own, which it may stop and empty at will."""
 
     def __init__(self, workdir: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.workdir = workdir
         self.process: subprocess.Popen | None = None
 
@@ -271,7 +253,7 @@ def test_redis_restarted_empty_with_200_task_runs_in_flight(running, settings, t
             server.start()
             # A process that exits on the lost connection is restarted, as systemd
             # (Restart=always), compose and `manage.py standalone` do.
-            _sweep_until(
+            sweep_until(
                 lambda: (
                     _restart_exited(nodes)
                     and Execution.objects.filter(id__in=ids, state="SUCCESS").count() == len(ids)
@@ -337,7 +319,7 @@ def test_postgres_connections_cut_and_refused_mid_run(running, settings):
     cut = _database_outage(name, seconds=5)
     connection.close()  # this process's connection was cut too
     assert cut >= 1 and open_before > 0  # work was in flight when the connections were cut
-    _sweep_until(
+    sweep_until(
         lambda: Execution.objects.filter(id__in=ids, state="SUCCESS").count() == len(ids),
         timeout=300,
     )

@@ -6,7 +6,6 @@ connection of its own, until PostgreSQL refused clients (seen in the benchmarks)
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -17,16 +16,10 @@ import pytest
 import requests
 
 from tests.conftest import wait_database_quiet
-from tests.processes import REPO
+from tests.processes import REPO, free_port
 
 pytestmark = pytest.mark.e2e
 APP_NAME = "kestra-test-web-pool"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _connections() -> int:
@@ -57,7 +50,7 @@ def test_requests_share_a_bounded_pool(transactional_db, django_user_model, tmp_
     )
     waiting = execution_create(namespace="tests.pool", flow_id="idle")  # open: never resumed
     settings = connection.settings_dict
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:"
